@@ -1,0 +1,105 @@
+/* sbuf caps, logfmt quoting, RFC 3339 parsing. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "strata/util.h"
+#include "testutil.h"
+
+START_TEST(sbuf_caps_at_max)
+{
+	struct sbuf b = SBUF_INIT(8);
+
+	ck_assert_int_eq(sbuf_append(&b, "12345678", 8), 0);
+	ck_assert_int_eq(sbuf_append(&b, "9", 1), -E2BIG);
+	ck_assert_uint_eq(b.len, 8);
+	ck_assert_str_eq(b.data, "12345678");
+	sbuf_consume(&b, 3);
+	ck_assert_str_eq(b.data, "45678");
+	ck_assert_int_eq(sbuf_printf(&b, "%d", 123), 0);
+	ck_assert_str_eq(b.data, "45678123");
+	ck_assert_int_eq(sbuf_printf(&b, "x"), -E2BIG);
+	sbuf_release(&b);
+}
+END_TEST
+
+START_TEST(sbuf_detach_gives_ownership)
+{
+	struct sbuf b = SBUF_INIT(1024);
+	size_t n;
+	char *p;
+
+	ck_assert_int_eq(sbuf_appends(&b, "hello"), 0);
+	p = sbuf_detach(&b, &n);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_str_eq(p, "hello");
+	ck_assert_ptr_null(b.data);
+	free(p);
+	p = sbuf_detach(&b, &n);	/* empty buffer still yields a string */
+	ck_assert_ptr_nonnull(p);
+	ck_assert_str_eq(p, "");
+	free(p);
+}
+END_TEST
+
+START_TEST(rfc3339_parses_offsets)
+{
+	time_t t;
+
+	ck_assert_int_eq(strata_time_parse_rfc3339("2026-11-30T10:00:00Z", &t), 0);
+	ck_assert_int_eq((long long)t, 1796032800LL);
+	ck_assert_int_eq(strata_time_parse_rfc3339("2026-11-30T11:00:00.5+01:00", &t), 0);
+	ck_assert_int_eq((long long)t, 1796032800LL);
+	ck_assert_int_eq(strata_time_parse_rfc3339("2026-11-30 10:00", &t), -EINVAL);
+	ck_assert_int_eq(strata_time_parse_rfc3339("2026-13-30T10:00:00Z", &t), -EINVAL);
+}
+END_TEST
+
+START_TEST(log_levels_parse)
+{
+	enum strata_log_level l;
+
+	ck_assert_int_eq(strata_log_level_parse("warning", &l), 0);
+	ck_assert_int_eq(l, STRATA_LOG_WARNING);
+	ck_assert_int_eq(strata_log_level_parse("warn", &l), -EINVAL);
+	ck_assert_str_eq(strata_log_level_name(STRATA_LOG_EMERGENCY), "emergency");
+}
+END_TEST
+
+static int hook_calls;
+static char hook_msg[64];
+
+static void
+hook(enum strata_log_level level, const char *logger, const char *msg, void *arg)
+{
+	hook_calls++;
+	snprintf(hook_msg, sizeof(hook_msg), "%s:%s", logger, msg);
+	log_error("inner", "a hook that logs must not recurse");
+}
+
+START_TEST(log_hook_sees_records_once)
+{
+	strata_log_set_hook(hook, NULL);
+	log_debug("t", "value=%d", 7);
+	strata_log_set_hook(NULL, NULL);
+	ck_assert_int_eq(hook_calls, 1);
+	ck_assert_str_eq(hook_msg, "t:value=7");
+}
+END_TEST
+
+static Suite *
+util_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, sbuf_caps_at_max);
+	tcase_add_test(tc, sbuf_detach_gives_ownership);
+	tcase_add_test(tc, rfc3339_parses_offsets);
+	tcase_add_test(tc, log_levels_parse);
+	tcase_add_test(tc, log_hook_sees_records_once);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+STRATA_TEST_MAIN(util_suite)
