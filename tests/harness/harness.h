@@ -10,7 +10,7 @@
  *   script.c  one script: its options and steps
  *   harness.c command line, the loop over scripts, the summary line
  *
- * The script format is described at the top of script.c and in tests/mcp/README.md.
+ * The script format is described at the top of script.c.
  */
 
 #include <stddef.h>
@@ -50,6 +50,7 @@ struct proc {
 	struct sbuf	 rx;		/* the unfinished stdout line */
 	struct sbuf	 err;		/* everything read from stderr (capped) */
 	size_t		 stdout_bytes;	/* bytes ever read from stdout */
+	int		 stall;		/* 1: leave stdout unread (backpressure tests) */
 	json_t		*lines;
 	json_t		*queue;
 	char		*bad;

@@ -276,7 +276,7 @@ proc_pump(struct proc *p, int timeout_ms)
 		fds[nfds] = (struct pollfd){ .fd = p->in_fd, .events = POLLOUT };
 		iw = nfds++;
 	}
-	if (p->out_fd >= 0) {
+	if (p->out_fd >= 0 && !p->stall) {
 		fds[nfds] = (struct pollfd){ .fd = p->out_fd, .events = POLLIN };
 		io = nfds++;
 	}

@@ -13,12 +13,14 @@
  *
  * and steps, each an object with one action (plus "comment" and modifiers):
  *
- *   {"send": MESSAGE}                written compact + "\n"; "$var:NAME" strings substituted
+ *   {"send": MESSAGE}                written compact + "\n"; "$var:NAME" strings substituted;
+ *                                    with "flush": false only queued (written while pumping)
  *   {"raw": "bytes"}                 as UTF-8; with "latin1": true U+0000…U+00FF are bytes
  *   {"raw": {"prefix": P, "repeat": R, "count": N | "fill_to": N, "suffix": S}}
  *                                    fill_to: length of the line without a final "\n"
  *   {"expect": PATTERN}              the next message matches (see match.c); modifiers
- *                                    "within_ms", "skip_notifications", "unordered"
+ *                                    "within_ms", "skip_notifications", "unordered", and
+ *                                    "count": N (N such messages in a row)
  *   {"expect_none_ms": N}            no message at all arrives for N ms
  *   {"close_stdin": true}
  *   {"expect_exit": CODE}            the server exits with CODE ("within_ms")
@@ -27,8 +29,11 @@
  *   {"expect_stdout_empty": true}    nothing at all was written to stdout so far
  *   {"signal": "TERM"}               TERM, INT, HUP, KILL
  *   {"sleep_ms": N}
+ *   {"stall_ms": N}                  keep writing stdin but leave stdout unread for N ms, so
+ *                                    the server's output backs up (backpressure)
  *
- * After the last step the harness closes stdin, waits for the exit ("exit", default 0),
+ * After the last step the harness closes stdin, waits for the exit ("exit", default 0,
+ * unless a step already checked it),
  * checks every stdout line and that no response went unexpected, and fails on any
  * sanitizer report on stderr.
  */
@@ -54,6 +59,7 @@ struct script {
 	enum proc_stdin	 mode;
 	int		 timeout_ms;
 	int		 skip_notes;
+	int		 exit_checked;	/* an expect_exit step passed */
 	char		*why;
 	size_t		 whylen;
 };
@@ -366,21 +372,40 @@ script_step(struct script *s, const json_t *step)
 			return 0;	/* already in the stdin file */
 		if ((rc = script_bytes(s, step, &b)) == 0) {
 			proc_send(&s->p, b.data, b.len);
-			proc_flush(&s->p, script_deadline(s, step));
+			if (!json_is_false(json_object_get(step, "flush")))
+				proc_flush(&s->p, script_deadline(s, step));
 		}
 		sbuf_release(&b);
 		return rc == 0 ? 0 : -1;
 	}
-	if (json_object_get(step, "expect") != NULL)
-		return script_expect(s, step);
+	if ((v = json_object_get(step, "expect")) != NULL) {
+		json_int_t n = json_integer_value(json_object_get(step, "count"));
+
+		for (json_int_t k = 0; k < (n > 0 ? n : 1); k++) {
+			if (script_expect(s, step) != 0) {
+				if (n > 1) {
+					char msg[HARNESS_WHY_MAX];
+
+					snprintf(msg, sizeof(msg), "%s", s->why);
+					snprintf(s->why, s->whylen, "message %lld of %lld: %s",
+					    (long long)k + 1, (long long)n, msg);
+				}
+				return -1;
+			}
+		}
+		return 0;
+	}
 	if (json_object_get(step, "expect_none_ms") != NULL)
 		return script_expect_none(s, step);
 	if (json_object_get(step, "close_stdin") != NULL) {
 		proc_close_stdin(&s->p);
 		return 0;
 	}
-	if ((v = json_object_get(step, "expect_exit")) != NULL)
-		return script_expect_exit(s, step, json_integer_value(v));
+	if ((v = json_object_get(step, "expect_exit")) != NULL) {
+		if ((rc = script_expect_exit(s, step, json_integer_value(v))) == 0)
+			s->exit_checked = 1;
+		return rc;
+	}
 	if (json_object_get(step, "expect_stderr") != NULL)
 		return script_expect_stderr(s, step);
 	if (json_object_get(step, "expect_stdout_text") != NULL)
@@ -395,6 +420,15 @@ script_step(struct script *s, const json_t *step)
 	}
 	if (json_object_get(step, "signal") != NULL)
 		return script_signal(s, step);
+	if ((v = json_object_get(step, "stall_ms")) != NULL) {
+		uint64_t deadline = strata_now_ms() + (uint64_t)json_integer_value(v), now;
+
+		s->p.stall = 1;
+		while ((now = strata_now_ms()) < deadline)
+			proc_pump(&s->p, (int)(deadline - now));
+		s->p.stall = 0;
+		return 0;
+	}
 	if ((v = json_object_get(step, "sleep_ms")) != NULL) {
 		uint64_t deadline = strata_now_ms() + (uint64_t)json_integer_value(v), now;
 
@@ -422,7 +456,8 @@ script_finish(struct script *s, int nsteps)
 		    "once stdin closed got it still running");
 		return -1;
 	}
-	if (!WIFEXITED(s->p.status) || WEXITSTATUS(s->p.status) != code) {
+	if (!s->exit_checked &&
+	    (!WIFEXITED(s->p.status) || WEXITSTATUS(s->p.status) != code)) {
 		script_status_text(&s->p, st, sizeof(st));
 		snprintf(s->why, s->whylen, "after the steps: expected exit %lld got %s",
 		    (long long)code, st);
