@@ -545,7 +545,7 @@ server_line(void *arg, const char *line, size_t len, int status)
 		    srv->opt.max_message_bytes);
 		return;
 	}
-	msg = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	msg = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (msg == NULL) {
 		error_id_null(srv, NULL, RPC_PARSE_ERROR, "Parse error: %s (at byte %d)",
 		    jerr.text, jerr.position);
