@@ -215,6 +215,9 @@ struct kube_request *kube_request_raw(struct kube_client *c, const char *method,
  */
 void	kube_request_cancel(struct kube_request *req);
 
+/* Transfers made so far for req (retries and 401 refreshes included). */
+int	kube_request_attempts(const struct kube_request *req);
+
 /* ---- lists, page by page ------------------------------------------------------------ */
 
 struct kube_page {

@@ -21,6 +21,9 @@
 extern char **environ;
 
 struct kube_exec_run;
+static void run_kill(struct kube_exec_run *r);
+
+struct kube_exec_run;
 
 struct kube_exec {
 	struct kube_client		*client;
@@ -263,7 +266,7 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (n > 0) {
 		if (!r->too_big && sbuf_append(&r->buf, buf->base, (size_t)n) != 0) {
 			r->too_big = 1;
-			uv_process_kill(&r->proc, SIGKILL);
+			run_kill(r);
 		}
 		strata_wipe(buf->base, (size_t)n);
 		return;
@@ -275,13 +278,30 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 }
 
+/* Kills the plugin's whole process group (it runs in its own session). */
+static void
+run_kill(struct kube_exec_run *r)
+{
+	if (!r->exited && r->proc.pid > 0)
+		kill(-r->proc.pid, SIGKILL);
+}
+
+/*
+ * The time limit: kill the plugin and anything it started, and stop waiting for EOF
+ * (a grandchild may still hold the pipe).
+ */
 static void
 on_timeout(uv_timer_t *t)
 {
 	struct kube_exec_run *r = t->data;
 
 	r->timed_out = 1;
-	uv_process_kill(&r->proc, SIGKILL);
+	run_kill(r);
+	if (!r->eof) {
+		uv_read_stop((uv_stream_t *)&r->out);
+		r->eof = 1;
+	}
+	run_finish(r);
 }
 
 static char *
@@ -344,6 +364,7 @@ exec_start(struct kube_exec *x, struct kube_error *e)
 	po.args = args;
 	po.env = env;
 	po.exit_cb = on_exit_cb;
+	po.flags = UV_PROCESS_DETACHED;	/* own process group: the time limit kills all */
 	po.stdio_count = 3;
 	po.stdio = stdio;
 	stdio[0].flags = UV_IGNORE;
@@ -381,7 +402,7 @@ exec_start(struct kube_exec *x, struct kube_error *e)
 	    r->proc.pid);
 	if ((rc = uv_read_start((uv_stream_t *)&r->out, on_alloc, on_read)) != 0) {
 		r->eof = 1;
-		uv_process_kill(&r->proc, SIGKILL);
+		run_kill(r);
 	}
 	uv_timer_start(&r->timer, on_timeout, x->timeout_ms, 0);
 	return 0;
@@ -452,8 +473,7 @@ kube_exec_close(struct kube_exec *x)
 
 	if (r != NULL) {
 		r->x = NULL;
-		if (!r->exited)
-			uv_process_kill(&r->proc, SIGKILL);
+		run_kill(r);
 		run_close(r);
 	}
 	exec_cred_clear(x);

@@ -213,7 +213,12 @@ req_easy_setup(struct kube_request *req, const struct kube_creds *cr, char *url,
 	SETOPT(CURLOPT_ERRORBUFFER, req->curl_err);
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
 	SETOPT(CURLOPT_ACCEPT_ENCODING, "");
-	SETOPT(CURLOPT_PIPEWAIT, 1L);
+	/*
+	 * Waiting for a multiplexable connection pays off only where ALPN answers at the
+	 * handshake (https); over plain HTTP/1.1 it would queue requests behind a slow one.
+	 */
+	if (strncmp(c->base_url, "https:", 6) == 0)
+		SETOPT(CURLOPT_PIPEWAIT, 1L);
 	SETOPT(CURLOPT_TIMEOUT_MS, (long)remaining);
 	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long)(remaining < 10000 ? remaining : 10000));
 	SETOPT(CURLOPT_USERAGENT, "strata/" STRATA_VERSION);
@@ -350,6 +355,12 @@ on_cancel_timer(uv_timer_t *t)
 	struct kube_request *req = t->data;
 
 	kube_request_fail(req, -ECANCELED, "%s %s: cancelled", req->method, req->path);
+}
+
+int
+kube_request_attempts(const struct kube_request *req)
+{
+	return req->attempts;
 }
 
 void

@@ -145,10 +145,10 @@ kt_done(struct kube_request *req, json_t *res, const struct kube_error *err, voi
 
 	r->done++;
 	r->at_ms = strata_now_ms();
+	r->attempts = kube_request_attempts(req);
 	if (err != NULL) {
 		r->code = err->code;
 		r->http = err->http_status;
-		r->attempts = err->attempts;
 		snprintf(r->reason, sizeof(r->reason), "%s", err->reason);
 		snprintf(r->msg, sizeof(r->msg), "%s", err->message);
 	} else {
