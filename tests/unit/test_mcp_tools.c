@@ -564,6 +564,39 @@ START_TEST(log_records_are_forwarded_at_the_clients_level)
 }
 END_TEST
 
+START_TEST(modern_log_level_applies_while_its_request_runs)
+{
+	struct collector c;
+	struct mcp_server *srv = test_server(&c, 0, 0);
+	struct held h = { 0 };
+	json_t *m;
+
+	mcp_tool_set_handler(srv, "execute_plan", hold_handler, &h);
+	feedf(srv, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":"
+	    "\"execute_plan\",\"arguments\":{\"plan_id\":\"p1\"},\"_meta\":{"
+	    "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+	    "\"io.modelcontextprotocol/clientCapabilities\":{},"
+	    "\"io.modelcontextprotocol/logLevel\":\"info\"}}}");
+	log_debug("exec", "below the request's level");
+	ck_assert_uint_eq(pending(&c), 0);
+	log_info("exec", "step 1 started");
+	m = take(&c);
+	ck_assert_str_eq(json_string_value(json_object_get(m, "method")),
+	    "notifications/message");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(m, "params"),
+	    "data")), "step 1 started");
+	json_decref(m);
+	mcp_call_finish(h.call, json_pack("{s:s, s:s, s:s, s:[], s:[]}", "execution_id", "e1",
+	    "plan_id", "p1", "status", "dry_run", "steps", "checkpoints"), NULL);
+	m = expect_result(&c, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(m, "resultType")), "complete");
+	json_decref(m);
+	log_warn("exec", "after the request");
+	ck_assert_uint_eq(pending(&c), 0);
+	test_server_free(srv, &c);
+}
+END_TEST
+
 /* ---- batches with asynchronous calls ------------------------------------------------------ */
 
 START_TEST(batch_waits_for_its_calls)
@@ -666,6 +699,7 @@ tools_suite(void)
 	tcase_add_test(tc, output_schemas_match_the_contract);
 	tcase_add_test(tc, elicitation_round_trip);
 	tcase_add_test(tc, log_records_are_forwarded_at_the_clients_level);
+	tcase_add_test(tc, modern_log_level_applies_while_its_request_runs);
 	tcase_add_test(tc, batch_waits_for_its_calls);
 	tcase_add_test(tc, resources_from_a_provider);
 	suite_add_tcase(s, tc);

@@ -38,7 +38,7 @@ START_TEST(initialize_negotiates)
 	ck_assert(json_is_object(json_object_get(caps, "logging")));
 	ck_assert(json_is_false(json_object_get(json_object_get(caps, "resources"),
 	    "subscribe")));
-	ck_assert_ptr_null(json_object_get(caps, "prompts"));	/* not implemented */
+	ck_assert_ptr_null(json_object_get(caps, "prompts"));	/* only what exists */
 	instr = json_string_value(json_object_get(r, "instructions"));
 	ck_assert_ptr_nonnull(instr);
 	ck_assert(strstr(instr, "detect_layers") < strstr(instr, "plan_remediation"));
