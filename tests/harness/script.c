@@ -23,7 +23,9 @@
  *                                    "count": N (N such messages in a row)
  *   {"expect_none_ms": N}            no message at all arrives for N ms
  *   {"close_stdin": true}
- *   {"expect_exit": CODE}            the server exits with CODE ("within_ms")
+ *   {"close_stdout": true}           the client stops reading: later writes get EPIPE
+ *   {"expect_exit": CODE}            the server exits with CODE ("within_ms"); "$any": any
+ *                                    exit code, but not killed by a signal
  *   {"expect_stderr": "text"}        stderr contains text (or "$re:REGEX")
  *   {"expect_stdout_text": "text"}   raw stdout contains text (for --help and such)
  *   {"expect_stdout_empty": true}    nothing at all was written to stdout so far
@@ -44,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -261,10 +264,14 @@ script_expect_exit(struct script *s, const json_t *step, json_int_t code)
 	char st[128];
 
 	proc_wait(&s->p, script_deadline(s, step));
-	if (s->p.exited && WIFEXITED(s->p.status) && WEXITSTATUS(s->p.status) == code)
+	if (s->p.exited && WIFEXITED(s->p.status) &&
+	    (code < 0 || WEXITSTATUS(s->p.status) == code))
 		return 0;
 	script_status_text(&s->p, st, sizeof(st));
-	snprintf(s->why, s->whylen, "expected exit %lld got %s", (long long)code, st);
+	if (code < 0)
+		snprintf(s->why, s->whylen, "expected an exit (not a signal) got %s", st);
+	else
+		snprintf(s->why, s->whylen, "expected exit %lld got %s", (long long)code, st);
 	return -1;
 }
 
@@ -401,8 +408,16 @@ script_step(struct script *s, const json_t *step)
 		proc_close_stdin(&s->p);
 		return 0;
 	}
+	if (json_object_get(step, "close_stdout") != NULL) {
+		if (s->p.out_fd >= 0) {
+			close(s->p.out_fd);
+			s->p.out_fd = -1;
+		}
+		return 0;
+	}
 	if ((v = json_object_get(step, "expect_exit")) != NULL) {
-		if ((rc = script_expect_exit(s, step, json_integer_value(v))) == 0)
+		if ((rc = script_expect_exit(s, step, json_is_string(v) ? -1 :
+		    json_integer_value(v))) == 0)
 			s->exit_checked = 1;
 		return rc;
 	}
