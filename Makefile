@@ -167,4 +167,5 @@ check-valgrind: $(BINS) $(UNIT_BIN) $(HARNESS)
 clean:
 	rm -rf build build-asan bin bench/out
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/src/main.d $(BUILD)/obj/src/sim/main.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/src/main.d $(BUILD)/obj/src/sim/main.d \
+    $(UNIT_BIN:=.d)
