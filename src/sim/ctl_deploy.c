@@ -446,6 +446,20 @@ ctl_deploy_enqueue(struct ctl_ctx *c, const char *ns, const char *name)
 	ctl_queue_add(&c->deploy->q, ns, name);
 }
 
+/*
+ * Loaded objects are the scenario's truth: only Deployments no controller has observed
+ * yet (no status.observedGeneration, e.g. hand-written scenarios) are reconciled at start.
+ */
+static int
+startup_deploy(const struct sim_obj *o, void *arg)
+{
+	struct ctl_ctx *c = arg;
+
+	if (strstr(o->json, "\"observedGeneration\"") == NULL)
+		ctl_deploy_enqueue(c, o->ns, o->name);
+	return 0;
+}
+
 int
 ctl_deploy_init(struct ctl_ctx *c)
 {
@@ -453,6 +467,7 @@ ctl_deploy_init(struct ctl_ctx *c)
 		return -ENOMEM;
 	ctl_queue_init(&c->deploy->q, c, deploy_reconcile);
 	ctl_map_init(&c->deploy->rolling);
+	sim_store_foreach(c->s, sim_rt(SIM_RT_DEPLOYMENT), NULL, NULL, startup_deploy, c);
 	return 0;
 }
 

@@ -186,7 +186,7 @@ ctl_index_build(struct ctl_ctx *c)
 		return b.rc;
 	}
 	c->indexed = true;
-	log_info("sim.ctl", "msg=\"index built\" nodes=%zu pods=%zu ms=%llu", c->nodes.n,
+	log_info("sim.ctl", "index built nodes=%zu pods=%zu ms=%llu", c->nodes.n,
 	    c->pods.n, (unsigned long long)(strata_now_ms() - t0));
 	return 0;
 }

@@ -29,16 +29,37 @@ parsed_type(const struct sim_rtype *rt)
 	}
 }
 
+struct ctl_module {
+	int	(*init)(struct ctl_ctx *c);
+	void	(*change)(struct ctl_ctx *c, const struct sim_change *ch, const json_t *obj);
+	void	(*tick)(struct ctl_ctx *c, uint64_t now_ms);
+	void	(*fini)(struct ctl_ctx *c);
+};
+
+#define MODULE(m)	{ ctl_##m##_init, ctl_##m##_change, ctl_##m##_tick, ctl_##m##_fini }
+
+/* In dependency order: fini runs backwards. */
+static const struct ctl_module modules[] = {
+	MODULE(sched),
+	MODULE(kubelet),
+	MODULE(rs),
+	MODULE(deploy),
+	MODULE(pdb),
+	MODULE(nodes),
+};
+#define NMODULES	STRATA_ARRAY_LEN(modules)
+
 static void
 reg_change(struct sim *s, const struct sim_change *ch, void *state)
 {
 	struct ctl_ctx *c = state;
 	const char *n1 = NULL, *n2 = NULL;
 	json_t *obj = NULL;
+	size_t i;
 
 	(void)s;
 	if (ch->type == SIM_CHANGE_RESYNC) {
-		log_warn("sim.ctl", "msg=\"change feed overflowed: rebuilding indexes\"");
+		log_warn("sim.ctl", "change feed overflowed: rebuilding indexes");
 		ctl_index_fini(c);
 		ctl_sched_kick(c);
 		return;
@@ -55,16 +76,8 @@ reg_change(struct sim *s, const struct sim_change *ch, void *state)
 		if (n2)
 			ctl_nodes_enqueue(c, n2);
 	}
-	ctl_sched_change(c, ch, obj);
-	ctl_kubelet_change(c, ch, obj);
-	ctl_rs_change(c, ch, obj);
-	ctl_deploy_change(c, ch, obj);
-	ctl_pdb_change(c, ch, obj);
-	ctl_nodes_change(c, ch, obj);
-	ctl_mco_change(c, ch, obj);
-	ctl_machine_change(c, ch, obj);
-	ctl_co_change(c, ch, obj);
-	ctl_argo_change(c, ch, obj);
+	for (i = 0; i < NMODULES; i++)
+		modules[i].change(c, ch, obj);
 	json_decref(obj);
 }
 
@@ -72,36 +85,22 @@ static void
 reg_tick(struct sim *s, uint64_t now_ms, void *state)
 {
 	struct ctl_ctx *c = state;
+	size_t i;
 
 	(void)s;
-	ctl_sched_tick(c, now_ms);
-	ctl_kubelet_tick(c, now_ms);
-	ctl_rs_tick(c, now_ms);
-	ctl_deploy_tick(c, now_ms);
-	ctl_pdb_tick(c, now_ms);
-	ctl_nodes_tick(c, now_ms);
-	ctl_mco_tick(c, now_ms);
-	ctl_machine_tick(c, now_ms);
-	ctl_co_tick(c, now_ms);
-	ctl_argo_tick(c, now_ms);
+	for (i = 0; i < NMODULES; i++)
+		modules[i].tick(c, now_ms);
 }
 
 static void
 reg_fini(struct sim *s, void *state)
 {
 	struct ctl_ctx *c = state;
+	size_t i;
 
 	(void)s;
-	ctl_argo_fini(c);
-	ctl_co_fini(c);
-	ctl_machine_fini(c);
-	ctl_mco_fini(c);
-	ctl_nodes_fini(c);
-	ctl_pdb_fini(c);
-	ctl_deploy_fini(c);
-	ctl_rs_fini(c);
-	ctl_kubelet_fini(c);
-	ctl_sched_fini(c);
+	for (i = NMODULES; i-- > 0; )
+		modules[i].fini(c);
 	ctl_index_fini(c);
 	free(c);
 }
@@ -119,6 +118,7 @@ int
 sim_controllers_register(struct sim *s, char *err, size_t errlen)
 {
 	struct ctl_ctx *c = calloc(1, sizeof(*c));
+	size_t i;
 	int rc;
 
 	if (c == NULL) {
@@ -129,15 +129,13 @@ sim_controllers_register(struct sim *s, char *err, size_t errlen)
 	ctl_map_init(&c->nodes);
 	ctl_map_init(&c->pods);
 	sim_lock(s);
-	if ((rc = ctl_sched_init(c)) < 0 || (rc = ctl_kubelet_init(c)) < 0 ||
-	    (rc = ctl_rs_init(c)) < 0 || (rc = ctl_deploy_init(c)) < 0 ||
-	    (rc = ctl_pdb_init(c)) < 0 || (rc = ctl_nodes_init(c)) < 0 ||
-	    (rc = ctl_mco_init(c)) < 0 || (rc = ctl_machine_init(c)) < 0 ||
-	    (rc = ctl_co_init(c)) < 0 || (rc = ctl_argo_init(c)) < 0) {
-		sim_unlock(s);
-		snprintf(err, errlen, "controllers: initialisation failed (%d)", rc);
-		reg_fini(s, c);
-		return rc;
+	for (i = 0; i < NMODULES; i++) {
+		if ((rc = modules[i].init(c)) < 0) {
+			sim_unlock(s);
+			snprintf(err, errlen, "controllers: initialisation failed (%d)", rc);
+			reg_fini(s, c);
+			return rc;
+		}
 	}
 	sim_unlock(s);
 	if ((rc = sim_controller_add(s, &reg_ops, c)) < 0) {

@@ -192,12 +192,24 @@ ctl_rs_enqueue(struct ctl_ctx *c, const char *ns, const char *name)
 	ctl_queue_add(&c->rs->q, ns, name);
 }
 
+/* As for Deployments: only ReplicaSets nobody has observed yet are reconciled at start. */
+static int
+startup_rs(const struct sim_obj *o, void *arg)
+{
+	struct ctl_ctx *c = arg;
+
+	if (strstr(o->json, "\"observedGeneration\"") == NULL)
+		ctl_rs_enqueue(c, o->ns, o->name);
+	return 0;
+}
+
 int
 ctl_rs_init(struct ctl_ctx *c)
 {
 	if ((c->rs = calloc(1, sizeof(*c->rs))) == NULL)
 		return -ENOMEM;
 	ctl_queue_init(&c->rs->q, c, rs_reconcile);
+	sim_store_foreach(c->s, sim_rt(SIM_RT_REPLICASET), NULL, NULL, startup_rs, c);
 	return 0;
 }
 

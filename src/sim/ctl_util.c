@@ -259,7 +259,7 @@ ctl_queue_add(struct ctl_queue *q, const char *ns, const char *name)
 	if (!ctl_key(key, sizeof(key), ns, name))
 		return;
 	if (ctl_map_put(&q->keys, key, q, NULL) < 0) {
-		log_warn("sim.ctl", "msg=\"queue: out of memory\" key=%s", key);
+		log_warn("sim.ctl", "queue: out of memory key=%s", key);
 		return;
 	}
 	if (!q->armed) {
@@ -754,11 +754,11 @@ write_failed(const char *what, const struct sim_rtype *rt, const json_t *obj, in
     const struct sim_err *e)
 {
 	if (rc == -ESTALE || rc == -ENOENT)	/* raced with a client: next round retries */
-		log_debug("sim.ctl", "msg=\"%s %s %s: %s\"", what, rt->kind,
+		log_debug("sim.ctl", "%s %s %s: %s", what, rt->kind,
 		    ctl_jstr(obj, "metadata.name") ? ctl_jstr(obj, "metadata.name") : "?",
 		    e->message);
 	else
-		log_warn("sim.ctl", "msg=\"%s %s %s failed: %s\"", what, rt->kind,
+		log_warn("sim.ctl", "%s %s %s failed: %s", what, rt->kind,
 		    ctl_jstr(obj, "metadata.name") ? ctl_jstr(obj, "metadata.name") : "?",
 		    e->message);
 }
@@ -809,7 +809,7 @@ ctl_delete(struct ctl_ctx *c, const struct sim_rtype *rt, const char *ns, const 
 	int rc = sim_store_delete(c->s, rt, ns, name, NULL, NULL, SIM_WRITE_INTERNAL, NULL, &e);
 
 	if (rc < 0 && rc != -ENOENT)
-		log_warn("sim.ctl", "msg=\"delete %s %s/%s failed: %s\"", rt->kind, ns, name,
+		log_warn("sim.ctl", "delete %s %s/%s failed: %s", rt->kind, ns, name,
 		    e.message);
 	return rc;
 }
@@ -835,5 +835,5 @@ ctl_event(struct ctl_ctx *c, const struct sim_rtype *rt, const json_t *obj, cons
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (sim_event_record(c->s, &ref, type, reason, component, "%s", msg) < 0)
-		log_debug("sim.ctl", "msg=\"event %s not recorded\"", reason);
+		log_debug("sim.ctl", "event %s not recorded", reason);
 }
