@@ -32,6 +32,7 @@ struct sim_options {
 	const char *faults;          /* initial fault specs, ';'-separated, or NULL */
 	/* Additions (zero = default; callers that zero-initialise keep working): */
 	unsigned continue_ttl_s;     /* lifetime of list continue tokens; 0 → 300 s (then 410 Expired) */
+	int api_only;                /* non-zero: no controllers (tests of the API alone) */
 };
 
 struct sim;

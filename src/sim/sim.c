@@ -416,7 +416,7 @@ sim_start(const struct sim_options *opt, char *err, size_t errlen)
 
 	if (opt->faults != NULL && sim_faults_add(s, opt->faults, err, errlen) < 0)
 		goto fail;
-	if (sim_controllers_register(s, err, errlen) < 0)
+	if (!opt->api_only && sim_controllers_register(s, err, errlen) < 0)
 		goto fail;
 	if (pthread_create(&s->ctl_thread, NULL, ctl_main, s) != 0) {
 		snprintf(err, errlen, "cannot start the controller thread");

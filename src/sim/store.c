@@ -460,7 +460,8 @@ sim_store_create(struct sim *s, const struct sim_rtype *rt, const char *ns, cons
 		}
 		if (ns == NULL || ns[0] == '\0')
 			ns = bns ? bns : "default";
-		json_object_set_new(md, "namespace", json_string(ns));
+		if (ns != bns)
+			json_object_set_new(md, "namespace", json_string(ns));
 		if (!s->loading && !sim_store_find(s, sim_rt(SIM_RT_NAMESPACE), "", ns) &&
 		    !(flags & SIM_WRITE_INTERNAL)) {
 			sim_err_set(e, 404, "NotFound", "namespaces \"%s\" not found", ns);

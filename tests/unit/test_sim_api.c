@@ -1,0 +1,424 @@
+/*
+ * strata-sim REST behaviour seen by a client: discovery, auth, selectors, paging and
+ * expired continue tokens, conflicts, dryRun, status subresource, eviction with PDBs,
+ * Table output and watch.
+ */
+#include <unistd.h>
+
+#include "testutil.h"
+#include "test_sim_http.h"
+
+static struct sim *S;
+static struct simt_resp R;
+
+static void
+setup(void)
+{
+	S = simt_start(NULL, 0);
+	memset(&R, 0, sizeof(R));
+}
+
+static void
+teardown(void)
+{
+	simt_free(&R);
+	sim_stop(S);
+	S = NULL;
+}
+
+START_TEST(test_auth)
+{
+	ck_assert_int_eq(simt_req(S, "GET", "/api/v1/nodes", NULL, NULL, NULL, NULL, &R), 401);
+	ck_assert_str_eq(simt_str(R.json, "reason"), "Unauthorized");
+	ck_assert_int_eq(simt_req(S, "GET", "/api/v1/nodes", "wrong", NULL, NULL, NULL, &R), 401);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/nodes", &R), 200);
+	ck_assert_int_eq(simt_req(S, "GET", "/healthz", NULL, NULL, NULL, NULL, &R), 200);
+}
+END_TEST
+
+START_TEST(test_discovery)
+{
+	json_t *res, *e;
+	size_t i;
+	bool evict = false, scale = false;
+
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1", &R), 200);
+	json_array_foreach(json_object_get(R.json, "resources"), i, e) {
+		if (strcmp(simt_str(e, "name"), "pods/eviction") == 0) {
+			evict = true;
+			ck_assert_str_eq(simt_str(e, "group"), "policy");
+			ck_assert_str_eq(simt_str(e, "version"), "v1");
+			ck_assert_str_eq(simt_str(e, "kind"), "Eviction");
+		}
+	}
+	ck_assert(evict);
+	ck_assert_int_eq(SIMT_GET(S, "/apis", &R), 200);
+	ck_assert_str_eq(simt_str(R.json, "kind"), "APIGroupList");
+	ck_assert_int_ge(json_array_size(json_object_get(R.json, "groups")), 9);
+	ck_assert_int_eq(SIMT_GET(S, "/apis/apps/v1", &R), 200);
+	res = json_object_get(R.json, "resources");
+	json_array_foreach(res, i, e)
+		if (strcmp(simt_str(e, "name"), "deployments/scale") == 0)
+			scale = true;
+	ck_assert(scale);
+	ck_assert_int_eq(SIMT_GET(S, "/apis/machineconfiguration.openshift.io/v1", &R), 200);
+	ck_assert_str_eq(simt_str(R.json, "resources.0.name"), "machineconfigs");
+	ck_assert_int_eq(SIMT_GET(S, "/apis/nope.example.com/v1", &R), 404);
+	ck_assert_int_eq(SIMT_GET(S, "/version", &R), 200);
+	ck_assert_str_eq(simt_str(R.json, "major"), "1");
+}
+END_TEST
+
+START_TEST(test_get_list_namespaces)
+{
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/pods", &R), 200);
+	ck_assert_str_eq(simt_str(R.json, "kind"), "PodList");
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 6);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/pods", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 3);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/pods/nope", &R), 404);
+	ck_assert_str_eq(simt_str(R.json, "reason"), "NotFound");
+	ck_assert_str_eq(simt_str(R.json, "details.kind"), "pods");
+	ck_assert_int_eq(SIMT_GET(S, "/apis/apps/v1/namespaces/shop/deployments/web", &R), 200);
+	ck_assert_str_eq(simt_str(R.json, "metadata.uid"), "d0000000-0000-4000-8000-000000000001");
+	ck_assert_ptr_nonnull(simt_str(R.json, "metadata.resourceVersion"));
+	/* An unknown kind in the scenario is skipped, a namespace is made for every object. */
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/kube-node-lease", &R), 200);
+	ck_assert_int_eq(SIMT_GET(S, "/apis/argoproj.io/v1alpha1/applications", &R), 200);
+	ck_assert_str_eq(simt_str(R.json, "items.0.kind"), "Application");
+}
+END_TEST
+
+START_TEST(test_selectors)
+{
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/pods?labelSelector=app%3Dweb", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 3);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/pods?labelSelector=app%20in%20(web,node-agent),"
+	    "pod-template-hash", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 3);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/pods?labelSelector=app!%3Dweb", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 3);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/pods?labelSelector=!pod-template-hash", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 3);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/pods?fieldSelector=spec.nodeName%3Dworker-1", &R),
+	    200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 2);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/pods?fieldSelector=spec.nodeName%3Dworker-1,"
+	    "metadata.namespace%3Dshop,status.phase%3DRunning", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 1);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/pods?fieldSelector=status.phase!%3DRunning", &R),
+	    200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 0);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/events?fieldSelector=involvedObject.kind%3DNode,"
+	    "involvedObject.name%3Dworker-1", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 1);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/nodes?fieldSelector=metadata.name%3Dworker-2", &R),
+	    200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 1);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/pods?fieldSelector=spec.bogus%3Dx", &R), 400);
+	ck_assert_str_eq(simt_str(R.json, "reason"), "BadRequest");
+}
+END_TEST
+
+START_TEST(test_paging)
+{
+	char path[2048];
+	const char *cont;
+	size_t seen = 0, pages = 0;
+	char names[16][128];
+
+	snprintf(path, sizeof(path), "/api/v1/pods?limit=2");
+	for (;;) {
+		json_t *it;
+		size_t i;
+
+		ck_assert_int_eq(SIMT_GET(S, path, &R), 200);
+		json_array_foreach(json_object_get(R.json, "items"), i, it) {
+			size_t j;
+
+			for (j = 0; j < seen; j++)
+				ck_assert_str_ne(names[j], simt_str(it, "metadata.name"));
+			snprintf(names[seen++], sizeof(names[0]), "%s", simt_str(it, "metadata.name"));
+		}
+		pages++;
+		cont = simt_str(R.json, "metadata.continue");
+		if (cont == NULL)
+			break;
+		ck_assert_int_le(json_array_size(json_object_get(R.json, "items")), 2);
+		snprintf(path, sizeof(path), "/api/v1/pods?limit=2&continue=%s", cont);
+	}
+	ck_assert_uint_eq(seen, 6);
+	ck_assert_uint_eq(pages, 3);
+	/* A token only works with the query it came from. */
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/pods?limit=1", &R), 200);
+	snprintf(path, sizeof(path), "/api/v1/nodes?limit=1&continue=%s",
+	    simt_str(R.json, "metadata.continue"));
+	ck_assert_int_eq(SIMT_GET(S, path, &R), 400);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/pods?limit=1&continue=zz", &R), 400);
+}
+END_TEST
+
+START_TEST(test_continue_expired)
+{
+	struct sim *s2 = simt_start(NULL, 1);
+	char path[2048];
+
+	ck_assert_int_eq(SIMT_GET(s2, "/api/v1/pods?limit=2", &R), 200);
+	snprintf(path, sizeof(path), "/api/v1/pods?limit=2&continue=%s",
+	    simt_str(R.json, "metadata.continue"));
+	usleep(1300 * 1000);
+	ck_assert_int_eq(SIMT_GET(s2, path, &R), 410);
+	ck_assert_str_eq(simt_str(R.json, "reason"), "Expired");
+	ck_assert_int_eq((int)json_integer_value(json_object_get(R.json, "code")), 410);
+	sim_stop(s2);
+}
+END_TEST
+
+START_TEST(test_conflicts)
+{
+	json_t *cm;
+	char *body;
+	const char *rv;
+	char old_rv[32];
+
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/configmaps/settings", &R), 200);
+	rv = simt_str(R.json, "metadata.resourceVersion");
+	snprintf(old_rv, sizeof(old_rv), "%s", rv);
+	cm = json_deep_copy(R.json);
+	json_object_set_new(json_object_get(cm, "data"), "a", json_string("2"));
+	body = json_dumps(cm, 0);
+	ck_assert_int_eq(simt_req(S, "PUT", "/api/v1/namespaces/shop/configmaps/settings",
+	    SIMT_TOKEN, NULL, body, NULL, &R), 200);
+	ck_assert_str_ne(simt_str(R.json, "metadata.resourceVersion"), old_rv);
+	ck_assert_str_eq(simt_str(R.json, "data.a"), "2");
+	/* The same body again carries the stale resourceVersion. */
+	ck_assert_int_eq(simt_req(S, "PUT", "/api/v1/namespaces/shop/configmaps/settings",
+	    SIMT_TOKEN, NULL, body, NULL, &R), 409);
+	ck_assert_str_eq(simt_str(R.json, "reason"), "Conflict");
+	ck_assert_str_eq(simt_str(R.json, "details.name"), "settings");
+	free(body);
+	/* Create of an existing name. */
+	body = json_dumps(cm, 0);
+	ck_assert_int_eq(simt_req(S, "POST", "/api/v1/namespaces/shop/configmaps", SIMT_TOKEN,
+	    NULL, body, NULL, &R), 409);
+	ck_assert_str_eq(simt_str(R.json, "reason"), "AlreadyExists");
+	free(body);
+	json_decref(cm);
+	/* A merge patch with a stale resourceVersion is conditional. */
+	snprintf(old_rv + strlen(old_rv), 4, "%s", "");
+	{
+		char p[256];
+
+		snprintf(p, sizeof(p), "{\"metadata\":{\"resourceVersion\":\"%s\"},"
+		    "\"data\":{\"b\":\"x\"}}", old_rv);
+		ck_assert_int_eq(simt_req(S, "PATCH", "/api/v1/namespaces/shop/configmaps/settings",
+		    SIMT_TOKEN, "application/merge-patch+json", p, NULL, &R), 409);
+	}
+	/* Delete with a failing precondition. */
+	ck_assert_int_eq(simt_req(S, "DELETE", "/api/v1/namespaces/shop/configmaps/settings",
+	    SIMT_TOKEN, NULL, "{\"preconditions\":{\"uid\":\"not-the-uid\"}}", NULL, &R), 409);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/configmaps/settings", &R), 200);
+	ck_assert_int_eq(simt_req(S, "DELETE", "/api/v1/namespaces/shop/configmaps/settings",
+	    SIMT_TOKEN, NULL, NULL, NULL, &R), 200);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/configmaps/settings", &R), 404);
+}
+END_TEST
+
+START_TEST(test_create_and_dry_run)
+{
+	const char *cm = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+	    "{\"name\":\"new\"},\"data\":{\"k\":\"v\"}}";
+
+	ck_assert_int_eq(simt_req(S, "POST", "/api/v1/namespaces/shop/configmaps?dryRun=All",
+	    SIMT_TOKEN, NULL, cm, NULL, &R), 201);
+	ck_assert_str_eq(simt_str(R.json, "metadata.namespace"), "shop");
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/configmaps/new", &R), 404);
+	ck_assert_int_eq(simt_req(S, "POST", "/api/v1/namespaces/shop/configmaps?dryRun=Yes",
+	    SIMT_TOKEN, NULL, cm, NULL, &R), 400);
+	ck_assert_int_eq(simt_req(S, "POST", "/api/v1/namespaces/nowhere/configmaps",
+	    SIMT_TOKEN, NULL, cm, NULL, &R), 404);
+	ck_assert_int_eq(simt_req(S, "POST", "/api/v1/namespaces/shop/configmaps", SIMT_TOKEN,
+	    NULL, cm, NULL, &R), 201);
+	ck_assert_ptr_nonnull(simt_str(R.json, "metadata.uid"));
+	ck_assert_ptr_nonnull(simt_str(R.json, "metadata.creationTimestamp"));
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/configmaps/new", &R), 200);
+	/* dryRun delete and patch leave the object alone. */
+	ck_assert_int_eq(simt_req(S, "DELETE", "/api/v1/namespaces/shop/configmaps/new?dryRun=All",
+	    SIMT_TOKEN, NULL, NULL, NULL, &R), 200);
+	ck_assert_int_eq(simt_req(S, "PATCH", "/api/v1/namespaces/shop/configmaps/new?dryRun=All",
+	    SIMT_TOKEN, "application/merge-patch+json", "{\"data\":{\"k\":\"w\"}}", NULL, &R),
+	    200);
+	ck_assert_str_eq(simt_str(R.json, "data.k"), "w");
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/configmaps/new", &R), 200);
+	ck_assert_str_eq(simt_str(R.json, "data.k"), "v");
+	/* generateName */
+	ck_assert_int_eq(simt_req(S, "POST", "/api/v1/namespaces/shop/configmaps", SIMT_TOKEN,
+	    NULL, "{\"metadata\":{\"generateName\":\"gen-\"}}", NULL, &R), 201);
+	ck_assert_int_eq((int)strlen(simt_str(R.json, "metadata.name")), 9);
+}
+END_TEST
+
+START_TEST(test_status_subresource_and_generation)
+{
+	json_int_t gen;
+
+	ck_assert_int_eq(simt_req(S, "PATCH", "/apis/apps/v1/namespaces/shop/deployments/web",
+	    SIMT_TOKEN, "application/merge-patch+json",
+	    "{\"spec\":{\"replicas\":5},\"status\":{\"replicas\":99}}", NULL, &R), 200);
+	gen = json_integer_value(simt_get(R.json, "metadata.generation"));
+	ck_assert_int_eq(gen, 2);
+	/* The main resource ignores status; /status changes only status. */
+	ck_assert_int_eq((int)json_integer_value(simt_get(R.json, "status.replicas")), 3);
+	ck_assert_int_eq(simt_req(S, "PATCH",
+	    "/apis/apps/v1/namespaces/shop/deployments/web/status", SIMT_TOKEN,
+	    "application/merge-patch+json", "{\"spec\":{\"replicas\":1},"
+	    "\"status\":{\"replicas\":5}}", NULL, &R), 200);
+	ck_assert_int_eq((int)json_integer_value(simt_get(R.json, "status.replicas")), 5);
+	ck_assert_int_eq((int)json_integer_value(simt_get(R.json, "spec.replicas")), 5);
+	ck_assert_int_eq(json_integer_value(simt_get(R.json, "metadata.generation")), gen);
+	/* scale subresource */
+	ck_assert_int_eq(SIMT_GET(S, "/apis/apps/v1/namespaces/shop/deployments/web/scale", &R),
+	    200);
+	ck_assert_str_eq(simt_str(R.json, "kind"), "Scale");
+	ck_assert_str_eq(simt_str(R.json, "status.selector"), "app=web");
+	ck_assert_int_eq(simt_req(S, "PATCH",
+	    "/apis/apps/v1/namespaces/shop/deployments/web/scale", SIMT_TOKEN,
+	    "application/merge-patch+json", "{\"spec\":{\"replicas\":2}}", NULL, &R), 200);
+	ck_assert_int_eq(SIMT_GET(S, "/apis/apps/v1/namespaces/shop/deployments/web", &R), 200);
+	ck_assert_int_eq((int)json_integer_value(simt_get(R.json, "spec.replicas")), 2);
+}
+END_TEST
+
+START_TEST(test_eviction_pdb)
+{
+	const char *ev = "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":"
+	    "{\"name\":\"web-5d8f7c9b4-abcde\",\"namespace\":\"shop\"}}";
+	const char *path = "/api/v1/namespaces/shop/pods/web-5d8f7c9b4-abcde/eviction";
+
+	/* minAvailable 3 with 3 healthy pods: blocked, 429 without Retry-After. */
+	ck_assert_int_eq(simt_req(S, "POST", path, SIMT_TOKEN, NULL, ev, NULL, &R), 429);
+	ck_assert_str_eq(simt_str(R.json, "reason"), "TooManyRequests");
+	ck_assert_str_eq(simt_str(R.json, "details.causes.0.reason"), "DisruptionBudget");
+	ck_assert_str_eq(R.retry_after, "");
+	ck_assert_int_eq(SIMT_GET(S, "/apis/policy/v1/namespaces/shop/poddisruptionbudgets/"
+	    "web-pdb", &R), 200);
+	ck_assert_int_eq((int)json_integer_value(simt_get(R.json, "status.disruptionsAllowed")),
+	    0);
+	ck_assert_int_eq((int)json_integer_value(simt_get(R.json, "status.currentHealthy")), 3);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/pods/web-5d8f7c9b4-abcde", &R),
+	    200);
+	/* Relax the budget; the eviction goes through and the pod is gone. */
+	ck_assert_int_eq(simt_req(S, "PATCH", "/apis/policy/v1/namespaces/shop/"
+	    "poddisruptionbudgets/web-pdb", SIMT_TOKEN, "application/merge-patch+json",
+	    "{\"spec\":{\"minAvailable\":2}}", NULL, &R), 200);
+	ck_assert_int_eq(simt_req(S, "POST", path, SIMT_TOKEN, NULL, "{\"apiVersion\":"
+	    "\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"web-5d8f7c9b4-abcde\"},"
+	    "\"deleteOptions\":{\"dryRun\":[\"All\"]}}", NULL, &R), 201);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/pods/web-5d8f7c9b4-abcde", &R),
+	    200);
+	ck_assert_int_eq(simt_req(S, "POST", path, SIMT_TOKEN, NULL, ev, NULL, &R), 201);
+	ck_assert_str_eq(simt_str(R.json, "status"), "Success");
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/pods/web-5d8f7c9b4-abcde", &R),
+	    404);
+	ck_assert_int_eq(SIMT_GET(S, "/apis/policy/v1/namespaces/shop/poddisruptionbudgets/"
+	    "web-pdb", &R), 200);
+	ck_assert_int_eq((int)json_integer_value(simt_get(R.json, "status.disruptionsAllowed")),
+	    0);
+	ck_assert_ptr_nonnull(simt_get(R.json, "status.disruptedPods.web-5d8f7c9b4-abcde"));
+	/* The next pod is blocked again (2 healthy, 2 needed). */
+	ck_assert_int_eq(simt_req(S, "POST",
+	    "/api/v1/namespaces/shop/pods/web-5d8f7c9b4-bcdea/eviction", SIMT_TOKEN, NULL,
+	    "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\"}", NULL, &R), 429);
+	/* A pod without a PDB goes at once; a missing pod is 404. */
+	ck_assert_int_eq(simt_req(S, "POST",
+	    "/api/v1/namespaces/kube-system/pods/node-agent-0/eviction", SIMT_TOKEN, NULL,
+	    "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\"}", NULL, &R), 201);
+	ck_assert_int_eq(simt_req(S, "POST",
+	    "/api/v1/namespaces/kube-system/pods/node-agent-0/eviction", SIMT_TOKEN, NULL,
+	    "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\"}", NULL, &R), 404);
+}
+END_TEST
+
+START_TEST(test_finalizers)
+{
+	const char *p = "/apis/machine.openshift.io/v1beta1/namespaces/openshift-machine-api/"
+	    "machines/cluster-worker-a-1";
+
+	ck_assert_int_eq(simt_req(S, "DELETE", p, SIMT_TOKEN, NULL, NULL, NULL, &R), 200);
+	ck_assert_ptr_nonnull(simt_str(R.json, "metadata.deletionTimestamp"));
+	ck_assert_int_eq(SIMT_GET(S, p, &R), 200);
+	ck_assert_int_eq(simt_req(S, "PATCH", p, SIMT_TOKEN, "application/merge-patch+json",
+	    "{\"metadata\":{\"finalizers\":null}}", NULL, &R), 200);
+	ck_assert_int_eq(SIMT_GET(S, p, &R), 404);
+}
+END_TEST
+
+START_TEST(test_table)
+{
+	const char *acc = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+
+	ck_assert_int_eq(simt_req(S, "GET", "/api/v1/nodes?limit=500", SIMT_TOKEN, NULL, NULL,
+	    acc, &R), 200);
+	ck_assert_str_eq(simt_str(R.json, "kind"), "Table");
+	ck_assert_str_eq(simt_str(R.json, "columnDefinitions.1.name"), "Status");
+	ck_assert_str_eq(simt_str(R.json, "rows.1.cells.0"), "worker-0");
+	ck_assert_str_eq(simt_str(R.json, "rows.1.cells.1"), "Ready");
+	ck_assert_int_eq(simt_req(S, "GET",
+	    "/apis/machineconfiguration.openshift.io/v1/machineconfigpools", SIMT_TOKEN, NULL,
+	    NULL, acc, &R), 200);
+	ck_assert_str_eq(simt_str(R.json, "rows.1.cells.1"), "rendered-worker-1");
+	ck_assert_str_eq(simt_str(R.json, "rows.1.cells.2"), "True");
+}
+END_TEST
+
+START_TEST(test_watch)
+{
+	char path[256], rv[32];
+	const char *cm = "{\"metadata\":{\"name\":\"watched\"},\"data\":{\"k\":\"v\"}}";
+
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/configmaps", &R), 200);
+	snprintf(rv, sizeof(rv), "%s", simt_str(R.json, "metadata.resourceVersion"));
+	ck_assert_int_eq(simt_req(S, "POST", "/api/v1/namespaces/shop/configmaps", SIMT_TOKEN,
+	    NULL, cm, NULL, &R), 201);
+	ck_assert_int_eq(simt_req(S, "DELETE", "/api/v1/namespaces/shop/configmaps/watched",
+	    SIMT_TOKEN, NULL, NULL, NULL, &R), 200);
+	snprintf(path, sizeof(path), "/api/v1/namespaces/shop/configmaps?watch=true&"
+	    "resourceVersion=%s&timeoutSeconds=1", rv);
+	ck_assert_int_eq(SIMT_GET(S, path, &R), 200);
+	ck_assert_ptr_nonnull(strstr(R.body, "{\"type\":\"ADDED\",\"object\":{"));
+	ck_assert_ptr_nonnull(strstr(R.body, "\"type\":\"DELETED\""));
+	ck_assert_ptr_nonnull(strstr(R.body, "\"name\":\"watched\""));
+	ck_assert_ptr_null(strstr(R.body, "\"name\":\"settings\""));
+	/* Without a resourceVersion the current objects come first. */
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/configmaps?watch=1&"
+	    "timeoutSeconds=1&fieldSelector=metadata.name%3Dsettings", &R), 200);
+	ck_assert_ptr_nonnull(strstr(R.body, "\"name\":\"settings\""));
+}
+END_TEST
+
+static Suite *
+sim_api_suite(void)
+{
+	Suite *s = suite_create("sim_api");
+	TCase *tc = tcase_create("api");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_auth);
+	tcase_add_test(tc, test_discovery);
+	tcase_add_test(tc, test_get_list_namespaces);
+	tcase_add_test(tc, test_selectors);
+	tcase_add_test(tc, test_paging);
+	tcase_add_test(tc, test_continue_expired);
+	tcase_add_test(tc, test_conflicts);
+	tcase_add_test(tc, test_create_and_dry_run);
+	tcase_add_test(tc, test_status_subresource_and_generation);
+	tcase_add_test(tc, test_eviction_pdb);
+	tcase_add_test(tc, test_finalizers);
+	tcase_add_test(tc, test_table);
+	tcase_add_test(tc, test_watch);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+STRATA_TEST_MAIN(sim_api_suite)
