@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "strata/util.h"
 #include "store_int.h"
@@ -171,23 +172,32 @@ issue_pinned(const struct coord_store *st, const char *issue_id)
 	return false;
 }
 
-/* Drops the oldest unpinned record of `v` from memory and disk; -EBUSY if none. */
-int
-store_evict(struct coord_store *st, bool plans)
+/* Index of the oldest record of `v` no active execution uses, or SIZE_MAX. */
+static size_t
+evict_candidate(const struct coord_store *st, const struct store_vec *v, bool plans)
 {
-	struct store_vec *v = plans ? &st->plans : &st->issues;
 	size_t i, best = SIZE_MAX;
-	char name[COORD_STORE_ID_MAX + 8];
-	int rc;
 
 	for (i = 0; i < v->n; i++) {
-		struct store_rec *r = v->v[i];
+		const struct store_rec *r = v->v[i];
 
 		if (plans ? plan_pinned(st, r->id) : issue_pinned(st, r->id))
 			continue;
 		if (best == SIZE_MAX || r->seq < v->v[best]->seq)
 			best = i;
 	}
+	return best;
+}
+
+/* Drops the oldest unpinned record from memory and disk; -EBUSY if none. */
+int
+store_evict(struct coord_store *st, bool plans)
+{
+	struct store_vec *v = plans ? &st->plans : &st->issues;
+	size_t best = evict_candidate(st, v, plans);
+	char name[COORD_STORE_ID_MAX + 8];
+	int rc;
+
 	if (best == SIZE_MAX)
 		return -EBUSY;
 	snprintf(name, sizeof(name), "%s.json", v->v[best]->id);
@@ -224,13 +234,12 @@ rec_put(struct coord_store *st, bool plans, const json_t *doc, char *err, size_t
 		store_err(err, errlen, "%s %s already exists", what, id);
 		return -EEXIST;
 	}
-	if (v->n >= max) {
-		/* Make room first; refuse when everything is in use. */
-		if (store_evict(st, plans) != 0) {
-			store_err(err, errlen, "cannot keep %s %s: all %zu stored %ss are in use "
-			    "by running executions", what, id, v->n, what);
-			return -EBUSY;
-		}
+	/* Refuse before writing anything when nothing can make room; evict only once the
+	 * new record is safely on disk. */
+	if (v->n >= max && evict_candidate(st, v, plans) == SIZE_MAX) {
+		store_err(err, errlen, "cannot keep %s %s: all %zu stored %ss are in use by "
+		    "running executions", what, id, v->n, what);
+		return -EBUSY;
 	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
@@ -253,8 +262,12 @@ rec_put(struct coord_store *st, bool plans, const json_t *doc, char *err, size_t
 	    store_durable(st, false), err, errlen);
 	if (rc != 0)
 		goto fail;
-	if ((rc = vec_push_rec(v, r)) != 0)
+	while (v->n >= max && store_evict(st, plans) == 0)
+		;
+	if ((rc = vec_push_rec(v, r)) != 0) {
+		unlinkat(plans ? st->plans_fd : st->issues_fd, name, 0);
 		goto fail;
+	}
 	json_decref(file);
 	return 0;
 fail:

@@ -73,10 +73,13 @@ START_TEST(state_dir_errors_name_the_path)
 }
 END_TEST
 
-/* Run as an unprivileged user (nobody when we are root): no write access to the parent. */
+/*
+ * Run as an unprivileged user (nobody when we are root, since root ignores modes): a
+ * state directory that cannot be created, and one that exists but cannot be written.
+ */
 START_TEST(state_dir_permission_denied_is_clear)
 {
-	char ro[300], want[400];
+	char ro[300], want[400], exist[400];
 	int fds[2], status;
 	pid_t pid;
 
@@ -84,35 +87,48 @@ START_TEST(state_dir_permission_denied_is_clear)
 	ck_assert_int_eq(mkdir(ro, 0555), 0);
 	ck_assert_int_eq(chmod(tdir, 0755), 0);
 	snprintf(want, sizeof(want), "%s/state", ro);
+	snprintf(exist, sizeof(exist), "%s/existing", tdir);
+	ck_assert_int_eq(mkdir(exist, 0500), 0);
+	if (geteuid() == 0)
+		ck_assert_int_eq(chown(exist, 65534, 65534), 0);
 	ck_assert_int_eq(pipe(fds), 0);
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
 		struct coord_store_options o = { 0 };
 		struct coord_store *st = NULL;
-		char err[512];
-		int rc;
+		char err[512], msg[1100];
+		int rc1, rc2;
 
 		close(fds[0]);
 		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
 			_exit(3);
 		o.state_dir = want;
-		rc = coord_store_open(&o, &st, NULL, err, sizeof(err));
-		if (write(fds[1], err, strlen(err) + 1) < 0)
+		rc1 = coord_store_open(&o, &st, NULL, err, sizeof(err));
+		snprintf(msg, sizeof(msg), "%s\n", err);
+		o.state_dir = exist;
+		rc2 = coord_store_open(&o, &st, NULL, err, sizeof(err));
+		strncat(msg, err, sizeof(msg) - strlen(msg) - 1);
+		if (write(fds[1], msg, strlen(msg) + 1) < 0)
 			_exit(4);
-		_exit(rc == -EACCES ? 0 : 1);
+		_exit(rc1 == -EACCES && rc2 == -EACCES ? 0 : 1);
 	}
 	close(fds[1]);
 	{
-		char msg[512] = "";
+		char msg[1100] = "", *second;
 		ssize_t n = read(fds[0], msg, sizeof(msg) - 1);
 
 		msg[n > 0 ? n : 0] = '\0';
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		    "child status %d, message: %s", status, msg);
-		ck_assert_msg(strstr(msg, want) != NULL && strstr(msg, "Permission denied"),
-		    "message: %s", msg);
+		    "child status %d, messages: %s", status, msg);
+		second = strchr(msg, '\n');
+		ck_assert_ptr_nonnull(second);
+		*second++ = '\0';
+		ck_assert_msg(strstr(msg, want) != NULL && strstr(msg, "cannot create") &&
+		    strstr(msg, "Permission denied"), "message: %s", msg);
+		ck_assert_msg(strstr(second, exist) != NULL && strstr(second, "not writable") &&
+		    strstr(second, "Permission denied"), "message: %s", second);
 	}
 	close(fds[0]);
 }
