@@ -1,0 +1,12 @@
+# coord/detect: a developer tool that runs the detect engine over a scenario file or a
+# synthetic cluster (`$(BUILD)/tests/detect-tool --synthetic 5000 150000` prints time and
+# peak RSS).  The corpus and unit checks are ordinary Check suites (tests/unit/test_coord_detect*).
+
+DETECT_TOOL := $(BUILD)/tests/detect-tool
+
+$(DETECT_TOOL): tests/scenarios/detect_tool.c tests/unit/test_coord_detect_synth.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS_ALL)
+
+.PHONY: detect-tool
+detect-tool: $(DETECT_TOOL)
