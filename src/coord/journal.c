@@ -527,6 +527,7 @@ coord_exec_to_json(const struct coord_exec *ex, bool full)
 		return NULL;
 	}
 	json_object_del(o, "kind");
+	json_object_del(o, "seq");	/* internal ordering, not part of the view */
 	for (i = 0; i < ex->nsteps; i++) {
 		json_t *s, *d;
 

@@ -76,6 +76,8 @@ START_TEST(steps_checkpoints_rollback_persist)
 	v = coord_exec_to_json(ex, false);
 	ck_assert_str_eq(json_string_value(json_object_get(v, "status")), "rolled_back");
 	ck_assert(json_is_string(json_object_get(v, "ended_at")));
+	ck_assert_ptr_null(json_object_get(v, "seq"));
+	ck_assert_str_eq(json_string_value(json_object_get(v, "plan_hash")), "0123abcd");
 	steps = json_object_get(v, "steps");
 	ck_assert_uint_eq(json_array_size(steps), 2);
 	ck_assert_ptr_null(json_object_get(json_array_get(steps, 0), "before_state"));
