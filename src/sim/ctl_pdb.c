@@ -303,3 +303,71 @@ ctl_pdb_evict(struct ctl_ctx *c, const char *ns, const char *name)
 		return rc;
 	return ctl_delete(c, sim_rt(SIM_RT_POD), ns, name);
 }
+
+/* ---- draining a node (MCO daemon, Machine deletion) ---------------------------------- */
+
+struct drain_walk {
+	struct ctl_ctx	*c;
+	int		 left;
+	char		 (*names)[2][256];
+	size_t		 n, cap;
+};
+
+static int
+drain_pod(const struct sim_obj *o, void *arg)
+{
+	struct drain_walk *w = arg;
+	json_t *pod, *ref;
+	const char *kind;
+
+	if (o->deleting || ctl_pod_terminal(o->phase))
+		return 0;
+	if ((pod = sim_obj_json(o)) == NULL)
+		return 0;
+	ref = ctl_controller_ref(pod);
+	kind = ctl_jstr(ref, "kind");
+	/* as kubectl drain --ignore-daemonsets --delete-emptydir-data --force: DaemonSet
+	 * and mirror pods stay */
+	if ((kind && strcmp(kind, "DaemonSet") == 0) ||
+	    ctl_annotation(pod, "kubernetes.io/config.mirror") != NULL) {
+		json_decref(pod);
+		return 0;
+	}
+	json_decref(pod);
+	if (w->n == w->cap) {
+		size_t nc = w->cap ? w->cap * 2 : 16;
+		void *nv = realloc(w->names, nc * sizeof(*w->names));
+
+		if (nv == NULL)
+			return 1;
+		w->names = nv;
+		w->cap = nc;
+	}
+	snprintf(w->names[w->n][0], 256, "%s", o->ns);
+	snprintf(w->names[w->n][1], 256, "%s", o->name);
+	w->n++;
+	return 0;
+}
+
+int
+ctl_drain_node(struct ctl_ctx *c, const char *node)
+{
+	struct sim_selector *sel = NULL;
+	struct drain_walk w = { .c = c };
+	char fs[320], err[128];
+	size_t i;
+
+	snprintf(fs, sizeof(fs), "spec.nodeName=%s", node);
+	if (sim_selector_parse(sim_rt(SIM_RT_POD), NULL, fs, &sel, err, sizeof(err)) < 0)
+		return -EINVAL;
+	sim_store_foreach(c->s, sim_rt(SIM_RT_POD), NULL, sel, drain_pod, &w);
+	sim_selector_free(sel);
+	for (i = 0; i < w.n; i++) {
+		int rc = ctl_pdb_evict(c, w.names[i][0], w.names[i][1]);
+
+		if (rc < 0 && rc != -ENOENT)
+			w.left++;
+	}
+	free(w.names);
+	return w.left;
+}

@@ -46,6 +46,7 @@ static const struct ctl_module modules[] = {
 	MODULE(deploy),
 	MODULE(pdb),
 	MODULE(nodes),
+	MODULE(mco),
 };
 #define NMODULES	STRATA_ARRAY_LEN(modules)
 

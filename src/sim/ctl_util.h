@@ -223,6 +223,13 @@ void	 ctl_kubelet_node_ready(struct ctl_ctx *c, const char *node, bool ready);
  */
 int	 ctl_pdb_evict(struct ctl_ctx *c, const char *ns, const char *name);
 
+/*
+ * Evicts every pod of `node` except DaemonSet and mirror pods (what an MCO daemon or the
+ * machine controller does after cordoning).  Returns how many pods are still blocked
+ * (by a PDB) — 0 when the node is drained — or a negative errno.
+ */
+int	 ctl_drain_node(struct ctl_ctx *c, const char *node);
+
 /* Small shared write helpers: update/patch with internal flags; log on failure. */
 int	 ctl_update(struct ctl_ctx *c, const struct sim_rtype *rt, const json_t *obj);
 int	 ctl_update_status(struct ctl_ctx *c, const struct sim_rtype *rt, const json_t *obj);
