@@ -40,6 +40,15 @@ run_synthetic(int nodes, int pods)
 	out = coord_detect_finish(d, err, sizeof(err));
 	t2 = strata_now_ms();
 	getrusage(RUSAGE_SELF, &ru);
+	{	/* what building the pod JSON alone costs, to subtract from feed_ms */
+		uint64_t b0 = strata_now_ms(), b1;
+		int i;
+
+		for (i = 0; i < pods; i++)
+			json_decref(synth_pod("team-0", "svc-0", i, "node-1", NULL));
+		b1 = strata_now_ms();
+		printf("json_build_only_ms=%llu for %d pods\n", (unsigned long long)(b1 - b0), pods);
+	}
 	printf("nodes=%d pods=%d feed_ms=%llu (includes building each pod's JSON) finish_ms=%llu "
 	    "max_rss_mb=%.1f\n", nodes, pods, (unsigned long long)(t1 - t0),
 	    (unsigned long long)(t2 - t1), ru.ru_maxrss / 1024.0);
