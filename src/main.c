@@ -17,7 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "strata/coord_service.h"
+#include "strata/kube.h"
 #include "strata/mcp.h"
+#include "strata/sim.h"
 #include "strata/util.h"
 
 #define LOGGER		"main"
@@ -27,11 +30,21 @@ struct config {
 	enum strata_log_level	 log_level;
 	size_t			 max_message_bytes;
 	size_t			 tools_page_size;
+	const char		*kubeconfig;
+	const char		*context;
+	const char		*state_dir;
+	const char		*simulate;	/* scenario file for the embedded cluster */
+	double			 time_scale;
+	bool			 read_only;
+	bool			 check_cluster;
 };
 
 struct app {
 	uv_loop_t		*loop;
 	struct mcp_server	*srv;
+	struct coord_service	*svc;
+	struct sim		*sim;
+	char			 simdir[64];	/* temp dir of --simulate: kubeconfig, state */
 	struct mcp_stdio	*io;
 	uv_signal_t		 sigterm, sigint;
 	uv_timer_t		 grace;
@@ -86,6 +99,64 @@ opt_page_size(struct config *cfg, const char *v)
 	return parse_size(v, 0, 1000, &cfg->tools_page_size);
 }
 
+static int
+opt_kubeconfig(struct config *cfg, const char *v)
+{
+	cfg->kubeconfig = v;
+	return v[0] != '\0' ? 0 : -EINVAL;
+}
+
+static int
+opt_context(struct config *cfg, const char *v)
+{
+	cfg->context = v;
+	return v[0] != '\0' ? 0 : -EINVAL;
+}
+
+static int
+opt_state_dir(struct config *cfg, const char *v)
+{
+	cfg->state_dir = v;
+	return v[0] != '\0' ? 0 : -EINVAL;
+}
+
+static int
+opt_simulate(struct config *cfg, const char *v)
+{
+	cfg->simulate = v;
+	return v[0] != '\0' ? 0 : -EINVAL;
+}
+
+static int
+opt_time_scale(struct config *cfg, const char *v)
+{
+	char *end;
+	double f;
+
+	errno = 0;
+	f = strtod(v, &end);
+	if (errno != 0 || *end != '\0' || !(f >= 1.0 && f <= 1e6))
+		return -EINVAL;
+	cfg->time_scale = f;
+	return 0;
+}
+
+static int
+opt_read_only(struct config *cfg, const char *v)
+{
+	(void)v;
+	cfg->read_only = true;
+	return 0;
+}
+
+static int
+opt_check_cluster(struct config *cfg, const char *v)
+{
+	(void)v;
+	cfg->check_cluster = true;
+	return 0;
+}
+
 static const struct option_def options[] = {
 	{ "help", NULL, "print this help and exit", opt_help },
 	{ "version", NULL, "print the version and exit", opt_version },
@@ -95,6 +166,20 @@ static const struct option_def options[] = {
 	  opt_max_message },
 	{ "tools-page-size", "N", "tools per tools/list page, 0 = all (default 2)",
 	  opt_page_size },
+	{ "kubeconfig", "FILE", "kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, "
+	  "or the in-cluster service account)", opt_kubeconfig },
+	{ "context", "NAME", "kubeconfig context (default: its current-context)",
+	  opt_context },
+	{ "state-dir", "DIR", "where issues, plans and the execution journal live "
+	  "(default $XDG_STATE_HOME/strata)", opt_state_dir },
+	{ "read-only", NULL, "never change the cluster: execute and rollback refuse",
+	  opt_read_only },
+	{ "simulate", "SCENARIO", "host the strata-sim cluster in-process, loaded with "
+	  "SCENARIO (a Kubernetes List file), and work on it", opt_simulate },
+	{ "time-scale", "F", "with --simulate: simulated time runs F times faster, and "
+	  "waits shrink with it (default 1)", opt_time_scale },
+	{ "check-cluster", NULL, "print which cluster and credentials would be used, "
+	  "test them, and exit 0 (usable) or 1", opt_check_cluster },
 };
 
 static void
@@ -229,6 +314,7 @@ on_stdio_closed(void *arg)
 	struct app *app = arg;
 
 	app->io = NULL;
+	coord_service_close(app->svc, NULL, NULL);	/* closes cluster clients */
 	mcp_server_free(app->srv);	/* its send function pointed at the stdio */
 	app->srv = NULL;
 	uv_close((uv_handle_t *)&app->sigterm, on_handle_closed);
@@ -295,10 +381,97 @@ on_signal(uv_signal_t *s, int signum)
 		begin_shutdown(app, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
+/*
+ * --simulate: the embedded strata-sim on a loopback port, a private kubeconfig that
+ * points at it, and (unless --state-dir is given) a private state directory, both in a
+ * temp directory removed at exit.  The server then talks to the simulated cluster over
+ * HTTP through the same client it uses for a real one.
+ */
+static int
+start_simulation(struct app *app, struct config *cfg, char *kubeconfig, size_t klen,
+    char *state, size_t slen)
+{
+	struct sim_options so;
+	char err[512];
+
+	snprintf(app->simdir, sizeof(app->simdir), "%s/strata-sim-XXXXXX",
+	    getenv("TMPDIR") != NULL && strlen(getenv("TMPDIR")) < 32 ?
+	    getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(app->simdir) == NULL) {
+		log_error(LOGGER, "--simulate: cannot create a temp directory: %s",
+		    strerror(errno));
+		app->simdir[0] = '\0';
+		return -1;
+	}
+	memset(&so, 0, sizeof(so));
+	so.scenario_path = cfg->simulate;
+	so.time_scale = cfg->time_scale;
+	if ((app->sim = sim_start(&so, err, sizeof(err))) == NULL) {
+		log_error(LOGGER, "--simulate %s: %s", cfg->simulate, err);
+		return -1;
+	}
+	snprintf(kubeconfig, klen, "%s/kubeconfig", app->simdir);
+	snprintf(state, slen, "%s/state", app->simdir);
+	if (sim_write_kubeconfig(app->sim, kubeconfig, err, sizeof(err)) != 0) {
+		log_error(LOGGER, "--simulate: %s", err);
+		return -1;
+	}
+	cfg->kubeconfig = kubeconfig;
+	cfg->context = NULL;
+	if (cfg->state_dir == NULL)
+		cfg->state_dir = state;
+	log_info(LOGGER, "simulated cluster from %s at %s (time scale %g)", cfg->simulate,
+	    sim_url(app->sim), cfg->time_scale);
+	return 0;
+}
+
+static void
+stop_simulation(struct app *app)
+{
+	char cmd[128];
+
+	if (app->sim != NULL) {
+		sim_stop(app->sim);
+		app->sim = NULL;
+	}
+	if (app->simdir[0] != '\0') {
+		/* The name is ours (mkdtemp) and has no quote in it. */
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", app->simdir);
+		if (system(cmd) != 0)
+			log_warn(LOGGER, "could not remove %s", app->simdir);
+		app->simdir[0] = '\0';
+	}
+}
+
+static int
+start_service(struct app *app, struct config *cfg)
+{
+	static char kubeconfig[128], state[128];
+	struct coord_service_options co;
+	char err[512];
+
+	if (cfg->simulate != NULL &&
+	    start_simulation(app, cfg, kubeconfig, sizeof(kubeconfig), state,
+	    sizeof(state)) != 0)
+		return -1;
+	memset(&co, 0, sizeof(co));
+	co.kubeconfig = cfg->kubeconfig;
+	co.context = cfg->context;
+	co.state_dir = cfg->state_dir;
+	co.read_only = cfg->read_only;
+	co.time_scale = cfg->time_scale;
+	if (coord_service_new(app->loop, app->srv, &co, &app->svc, err, sizeof(err)) != 0) {
+		log_error(LOGGER, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct config cfg = { STRATA_LOG_INFO, MCP_DEFAULT_MAX_MESSAGE, MCP_DEFAULT_TOOLS_PAGE };
+	struct config cfg = { STRATA_LOG_INFO, MCP_DEFAULT_MAX_MESSAGE, MCP_DEFAULT_TOOLS_PAGE,
+	    NULL, NULL, NULL, NULL, 1.0, false, false };
 	struct mcp_server_options sopt;
 	struct mcp_stdio_options iopt;
 	struct app app;
@@ -308,6 +481,11 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	parse_args(argc, argv, &cfg);
 	strata_log_set_level(cfg.log_level);
+	if (cfg.check_cluster) {
+		struct kube_config_options ko = { cfg.kubeconfig, cfg.context, 0 };
+
+		return kube_check_cluster(&ko, 0);
+	}
 	if ((proto = protect_stdout()) < 0) {
 		log_error(LOGGER, "cannot set up the protocol fd: %s", strerror(-proto));
 		return 1;
@@ -330,6 +508,8 @@ main(int argc, char **argv)
 		log_error(LOGGER, "out of memory");
 		return 1;
 	}
+	if (start_service(&app, &cfg) != 0)
+		return 1;
 	mcp_server_on_idle(app.srv, on_server_idle, &app);
 	mcp_stdio_on_drained(app.io, maybe_finish, &app);
 
@@ -352,8 +532,12 @@ main(int argc, char **argv)
 	if (app.srv != NULL) {
 		/* Forced exit (grace timeout or second signal): nothing more is written. */
 		mcp_server_free(app.srv);
+		stop_simulation(&app);
 		return 0;
 	}
+	uv_run(app.loop, UV_RUN_DEFAULT);	/* the clients' close callbacks */
+	coord_service_free(app.svc);
+	stop_simulation(&app);
 	rc = uv_loop_close(app.loop);
 	if (rc != 0)
 		log_debug(LOGGER, "loop closed with handles open: %s", uv_strerror(rc));
