@@ -74,6 +74,11 @@
  *                                           are fixed
  *   delete_emptydir_data     bool    false  drain may delete emptyDir data
  *   force_unmanaged          bool    false  drain may delete pods without a controller
+ *   delete_unready_pods      bool    false  when a PDB allows no disruption and every pod
+ *                                           it blocks on the node is not Ready (serves
+ *                                           nothing), the drain deletes those pods instead
+ *                                           of evicting them (drain param
+ *                                           delete_unready_pods: true)
  *   poll_seconds             int>=1  10     poll interval of every check
  *   mco_seconds_per_node     int>=1  600    MCO drain+reboot time per node (derives the
  *                                           MCO rollout and mco_stable timeouts)

@@ -218,7 +218,7 @@ coord_plan_build(const json_t *detection, const json_t *live, const json_t *opti
 		goto fail;
 	}
 	plan = json_pack("{s:s, s:O?, s:O, s:O, s:O, s:O, s:O, s:{s:{s:b, s:i, s:f, s:O, "
-	    "s:s, s:b, s:b, s:b, s:i, s:i}, s:O, s:O, s:O}, s:O, s:b, s:O}",
+	    "s:s, s:b, s:b, s:b, s:b, s:i, s:i}, s:O, s:O, s:O}, s:O, s:b, s:O}",
 	    "plan_id", id, "issue_id", json_object_get(detection, "issue_id"),
 	    "layers", layers, "steps", steps, "checkpoints", cps, "preflight", pf,
 	    "risks", c.risks, "policy", "settings",
@@ -232,6 +232,7 @@ coord_plan_build(const json_t *detection, const json_t *live, const json_t *opti
 	    "symptom_restarts", c.opt.symptom_restarts,
 	    "delete_emptydir_data", c.opt.delete_emptydir_data,
 	    "force_unmanaged", c.opt.force_unmanaged,
+	    "delete_unready_pods", c.opt.delete_unready_pods,
 	    "poll_seconds", c.opt.poll_seconds,
 	    "mco_seconds_per_node", c.opt.mco_seconds_per_node,
 	    "applied", c.applied, "refused", c.refused, "skipped", c.skipped,

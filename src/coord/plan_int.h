@@ -34,6 +34,7 @@ struct plan_opts {
 	bool		 symptom_restarts;
 	bool		 delete_emptydir_data;
 	bool		 force_unmanaged;
+	bool		 delete_unready_pods;
 	int		 poll_seconds;
 	int		 mco_seconds_per_node;
 	json_t		*timeouts;		/* object, owned */

@@ -122,6 +122,8 @@ plan_opts_parse(struct plan_opts *o, const json_t *options, char *err, size_t n)
 			rc = opt_bool(v, k, &o->delete_emptydir_data, err, n);
 		else if (strcmp(k, "force_unmanaged") == 0)
 			rc = opt_bool(v, k, &o->force_unmanaged, err, n);
+		else if (strcmp(k, "delete_unready_pods") == 0)
+			rc = opt_bool(v, k, &o->delete_unready_pods, err, n);
 		else if (strcmp(k, "max_unavailable_nodes") == 0)
 			rc = opt_int(v, k, 1, 1000, &o->max_unavailable_nodes, err, n);
 		else if (strcmp(k, "poll_seconds") == 0)
@@ -161,7 +163,8 @@ plan_opts_parse(struct plan_opts *o, const json_t *options, char *err, size_t n)
 			snprintf(err, n, "unknown option \"%.64s\" (known: allow_risk, "
 			    "max_unavailable_nodes, max_unhealthy_node_ratio, "
 			    "protected_namespaces, node_remediation, symptom_restarts, "
-			    "delete_emptydir_data, force_unmanaged, poll_seconds, "
+			    "delete_emptydir_data, force_unmanaged, delete_unready_pods, "
+			    "poll_seconds, "
 			    "mco_seconds_per_node, timeouts)", k);
 			rc = -EINVAL;
 		}

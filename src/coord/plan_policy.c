@@ -230,6 +230,12 @@ plan_policy_steps(struct plan_ctx *c)
 			required = json_is_true(json_object_get(s, "required"));
 			ns = json_string_value(json_object_get(json_object_get(s, "target"),
 			    "namespace"));
+			/* An Argo CD Application lives in Argo CD's namespace; what it
+			 * changes lives in its destination. */
+			if (json_is_string(json_object_get(json_object_get(s, "params"),
+			    "destination_namespace")))
+				ns = json_string_value(json_object_get(json_object_get(s,
+				    "params"), "destination_namespace"));
 			if (l == PL_INFRA && mutating && c->infra_blocked && !infra_said) {
 				infra_said = true;
 				rc = plan_refuse(c, c->upgrading ? "upgrade_in_progress" :

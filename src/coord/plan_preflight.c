@@ -247,6 +247,8 @@ pdb_account(struct plan_ctx *c, const json_t *pod, json_t *tally, json_t *d,
 	json_t *labels = json_object_get(json_object_get(pod, "metadata"), "labels");
 	json_t *pdb, *t, *match = NULL;
 	size_t i, nmatch = 0;
+	const char *ready;
+	bool unready;
 	char key[600];
 
 	if (!streq(plan_str(pod, "status.phase"), "Running"))
@@ -266,18 +268,28 @@ pdb_account(struct plan_ctx *c, const json_t *pod, json_t *tally, json_t *d,
 		    plan_str(pod, "metadata.name"), node, nmatch);
 	if (match == NULL)
 		return 0;
+	ready = plan_cond_status(pod, "Ready");
+	unready = ready == NULL || strcmp(ready, "True") != 0;
+	/* policy/v1 unhealthyPodEvictionPolicy AlwaysAllow: unready pods always go. */
+	if (unready && streq(plan_str(match, "spec.unhealthyPodEvictionPolicy"),
+	    "AlwaysAllow"))
+		return 0;
 	snprintf(key, sizeof(key), "%s/%s", ns, plan_str(match, "metadata.name"));
 	if ((t = json_object_get(tally, key)) == NULL) {
-		t = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:i}", "namespace", ns, "name",
+		t = json_pack("{s:s, s:s?, s:I, s:I, s:I, s:i, s:i}", "namespace", ns, "name",
 		    plan_str(match, "metadata.name"), "disruptions_allowed",
 		    (json_int_t)plan_int(match, "status.disruptionsAllowed", 0),
 		    "current_healthy", (json_int_t)plan_int(match,
 		    "status.currentHealthy", 0), "desired_healthy", (json_int_t)plan_int(
-		    match, "status.desiredHealthy", 0), "pods_to_evict", 0);
+		    match, "status.desiredHealthy", 0), "pods_to_evict", 0,
+		    "unready_pods", 0);
 		if (t == NULL || json_object_set_new(tally, key, t) < 0)
 			return -ENOMEM;
 	}
 	(void)d;
+	if (unready && json_object_set_new(t, "unready_pods", json_integer(
+	    json_integer_value(json_object_get(t, "unready_pods")) + 1)) < 0)
+		return -ENOMEM;
 	return json_object_set_new(t, "pods_to_evict", json_integer(
 	    json_integer_value(json_object_get(t, "pods_to_evict")) + 1)) < 0 ?
 	    -ENOMEM : 0;
@@ -285,7 +297,7 @@ pdb_account(struct plan_ctx *c, const json_t *pod, json_t *tally, json_t *d,
 
 static int
 pdb_verdicts(struct plan_ctx *c, json_t *tally, json_t *d, const char *node,
-    int *extra_s)
+    int *extra_s, bool *bypassed)
 {
 	const char *k;
 	json_t *t;
@@ -294,21 +306,36 @@ pdb_verdicts(struct plan_ctx *c, json_t *tally, json_t *d, const char *node,
 		json_int_t allowed = json_integer_value(json_object_get(t,
 		    "disruptions_allowed"));
 		json_int_t want = json_integer_value(json_object_get(t, "pods_to_evict"));
-		const char *verdict = allowed <= 0 ? "blocking" :
-		    allowed < want ? "serialized" : "ok";
+		json_int_t unready = json_integer_value(json_object_get(t, "unready_pods"));
+		/*
+		 * The API refuses to evict even a pod that is not Ready once the budget is
+		 * spent (IfHealthyBudget).  Such a pod serves nothing, so deleting it costs
+		 * no availability: with options.delete_unready_pods the drain deletes it.
+		 */
+		bool bypass = allowed <= 0 && unready == want && c->opt.delete_unready_pods;
+		const char *verdict = bypass ? "bypassed_unready" : allowed <= 0 ?
+		    "blocking" : allowed < want ? "serialized" : "ok";
 
 		if (json_object_set_new(t, "verdict", json_string(verdict)) < 0 ||
 		    json_array_append(json_object_get(d, "pdbs"), t) < 0)
 			return -ENOMEM;
-		if (allowed <= 0)
+		if (bypass) {
+			*bypassed = true;
+			plan_risk(c, "warning", "pdb_bypassed_unready", NULL,
+			    "PodDisruptionBudget %s allows no disruption; its %lld pod(s) on "
+			    "node %s are not Ready and will be deleted instead of evicted "
+			    "(options.delete_unready_pods)", k, (long long)want, node);
+		} else if (allowed <= 0)
 			plan_risk(c, "blocker", "pdb_blocks_drain", NULL,
 			    "PodDisruptionBudget %s allows no disruption now (%lld healthy, "
 			    "%lld needed) but draining node %s must evict %lld of its pods: "
 			    "the drain would wait until it times out. Make the workload "
-			    "healthy or scale it up first", k, (long long)json_integer_value(
+			    "healthy or scale it up first%s", k, (long long)json_integer_value(
 			    json_object_get(t, "current_healthy")), (long long)
 			    json_integer_value(json_object_get(t, "desired_healthy")), node,
-			    (long long)want);
+			    (long long)want, unready == want ? "; those pods are not Ready "
+			    "and serve nothing, so options.delete_unready_pods may delete "
+			    "them instead" : "");
 		else if (allowed < want) {
 			*extra_s += (int)(want - allowed) * 60;
 			plan_risk(c, "info", "pdb_serializes", NULL, "PodDisruptionBudget %s "
@@ -403,6 +430,7 @@ plan_preflight_drain(struct plan_ctx *c, const char *node, json_t *drain_step)
 	struct moving *mv = NULL;
 	size_t i, nmv = 0, nev = 0, nempty = 0, nunmanaged = 0;
 	int rc = -ENOMEM, extra = 0;
+	bool bypassed = false;
 	json_t *nobj = plan_find(c->live.nodes, NULL, node);
 
 	d = json_pack("{s:s, s:b, s:b, s:[], s:[], s:[], s:[]}", "node", node,
@@ -461,7 +489,7 @@ plan_preflight_drain(struct plan_ctx *c, const char *node, json_t *drain_step)
 			goto fail;
 	}
 	json_object_set_new(d, "evict_count", json_integer((json_int_t)nev));
-	if ((rc = pdb_verdicts(c, tally, d, node, &extra)) < 0 ||
+	if ((rc = pdb_verdicts(c, tally, d, node, &extra, &bypassed)) < 0 ||
 	    (rc = capacity(c, mv, nmv, d, node)) < 0)
 		goto fail;
 	if (nempty && !c->opt.delete_emptydir_data)
@@ -481,6 +509,9 @@ plan_preflight_drain(struct plan_ctx *c, const char *node, json_t *drain_step)
 		plan_risk(c, "outage", "unmanaged_pods_deleted", drain_step, "%zu pod(s) "
 		    "without a controller on node %s will be deleted and not recreated",
 		    nunmanaged, node);
+	if (bypassed)
+		json_object_set_new(json_object_get(drain_step, "params"),
+		    "delete_unready_pods", json_true());
 	if (!json_object_get(c->opt.timeouts, "drain"))
 		json_object_set_new(drain_step, "timeout_seconds", json_integer(
 		    120 + 30 * (json_int_t)nev + extra));

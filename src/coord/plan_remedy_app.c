@@ -142,15 +142,17 @@ argo_remedy(struct plan_ctx *c, const struct plan_root *r, const struct workload
 	    "syncPolicy"), "automated") != NULL;
 	if (prev >= 0 && r->family != F_ARGO)
 		rc = add(c, r, "argocd_rollback", "Application", ans, an,
-		    json_pack("{s:I, s:b, s:b}", "id", (json_int_t)prev,
-		    "disable_auto_sync", automated, "prune", 0), true);
+		    json_pack("{s:I, s:b, s:b, s:s*}", "id", (json_int_t)prev,
+		    "disable_auto_sync", automated, "prune", 0,
+		    "destination_namespace", w->ns), true);
 	else if (r->family == F_APP_CONFIG && prev < 0)
 		return plan_unaddressed(c, r, "%s/%s lacks configuration and Argo CD "
 		    "Application %s has no earlier revision to return to: fix the source",
 		    w->ns, w->name, an);
 	else
 		rc = add(c, r, "argocd_sync", "Application", ans, an,
-		    json_pack("{s:s, s:b}", "revision", "HEAD", "prune", 0), true);
+		    json_pack("{s:s, s:b, s:s*}", "revision", "HEAD", "prune", 0,
+		    "destination_namespace", w->ns), true);
 	if (rc == 0 && automated && prev >= 0 && r->family != F_ARGO)
 		plan_risk(c, "info", "auto_sync_disabled", NULL, "Argo CD automated sync "
 		    "of %s is turned off for the rollback (Argo CD refuses a rollback "
@@ -291,13 +293,17 @@ plan_remedy_app(struct plan_ctx *c, const struct plan_root *r)
 		    "status.health.status"), "degraded") &&
 		    !plan_contains_ci(plan_str(app, "status.sync.status"), "outofsync"))
 			rc = add(c, r, "argocd_rollback", "Application", r->ns, r->name,
-			    json_pack("{s:I, s:b, s:b}", "id",
+			    json_pack("{s:I, s:b, s:b, s:s*}", "id",
 			    (json_int_t)plan_app_prev_history(app), "disable_auto_sync",
 			    json_object_get(json_object_get(json_object_get(app, "spec"),
-			    "syncPolicy"), "automated") != NULL, "prune", 0), true);
+			    "syncPolicy"), "automated") != NULL, "prune", 0,
+			    "destination_namespace", plan_str(app,
+			    "spec.destination.namespace")), true);
 		else
 			rc = add(c, r, "argocd_sync", "Application", r->ns, r->name,
-			    json_pack("{s:s, s:b}", "revision", "HEAD", "prune", 0), true);
+			    json_pack("{s:s, s:b, s:s*}", "revision", "HEAD", "prune", 0,
+			    "destination_namespace", plan_str(app,
+			    "spec.destination.namespace")), true);
 		return rc < 0 ? rc : plan_check_add(c, PL_APP, "argocd_app_healthy",
 		    "Application", r->ns, r->name, plan_timeout(c, "argocd_app_healthy",
 		    600), "the Application is Synced and Healthy");

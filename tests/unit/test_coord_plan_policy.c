@@ -57,6 +57,36 @@ START_TEST(t_pdb_blocks_drain)
 }
 END_TEST
 
+/* A budget already spent, whose only pod on the node is not Ready anyway. */
+START_TEST(t_pdb_unready_pod)
+{
+	json_t *list, *det = pressure_det(&list), *plan, *pod;
+
+	fx_set(fx_obj(list, "PodDisruptionBudget", "shop", "web-pdb"),
+	    "status.disruptionsAllowed", json_integer(0));
+	pod = fx_obj(list, "Pod", "shop", "web-r2-1");
+	fx_cond(pod, "Ready", "False");
+	plan = fx_plan(det, list, NULL);
+	ck_assert(fx_refused(plan));
+	ck_assert(fx_reason_has(plan, "delete_unready_pods"));
+	json_decref(plan);
+	plan = fx_plan(det, list, "{\"delete_unready_pods\": true}");
+	ck_assert(!fx_refused(plan));
+	ck_assert(fx_risk(plan, "pdb_bypassed_unready"));
+	ck_assert(json_is_true(json_object_get(json_object_get(fx_find_action(plan, "drain"),
+	    "params"), "delete_unready_pods")));
+	json_decref(plan);
+	/* The PDB's own AlwaysAllow policy lets the API evict it: nothing blocks. */
+	fx_set(fx_obj(list, "PodDisruptionBudget", "shop", "web-pdb"),
+	    "spec.unhealthyPodEvictionPolicy", json_string("AlwaysAllow"));
+	plan = fx_plan(det, list, NULL);
+	ck_assert(!fx_refused(plan));
+	json_decref(plan);
+	json_decref(det);
+	json_decref(list);
+}
+END_TEST
+
 START_TEST(t_no_capacity)
 {
 	json_t *list, *det = pressure_det(&list), *plan, *cap;
@@ -280,6 +310,7 @@ coord_plan_policy_suite(void)
 	TCase *tc = tcase_create("policy");
 
 	tcase_add_test(tc, t_pdb_blocks_drain);
+	tcase_add_test(tc, t_pdb_unready_pod);
 	tcase_add_test(tc, t_no_capacity);
 	tcase_add_test(tc, t_local_storage_and_unmanaged);
 	tcase_add_test(tc, t_protected_namespace);
