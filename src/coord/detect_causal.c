@@ -425,7 +425,7 @@ sched_analyse(struct coord_detect *d, struct detect_pod *p, struct sched_cause *
 					c->intrinsic = 0;
 					c->finding = capacity_finding(d, w);
 					c->strength = 0.8;
-					snprintf(c->reason, sizeof(c->reason), "scheduler: %s", seg);
+					snprintf(c->reason, sizeof(c->reason), "scheduler: %.180s", seg);
 				}
 			}
 		} else if ((pre = strchr(seg, '{')) != NULL && strstr(seg, "taint")) {
@@ -445,7 +445,7 @@ sched_analyse(struct coord_detect *d, struct detect_pod *p, struct sched_cause *
 				c->intrinsic = 0;
 				c->finding = fi;
 				c->strength = 0.85;
-				snprintf(c->reason, sizeof(c->reason), "scheduler: %s", seg);
+				snprintf(c->reason, sizeof(c->reason), "scheduler: %.180s", seg);
 			}
 		} else if (strstr(seg, "unschedulable") != NULL) {
 			if (cnt >= best && (fi = cordon_finding(d)) != NOIDX) {
@@ -453,7 +453,7 @@ sched_analyse(struct coord_detect *d, struct detect_pod *p, struct sched_cause *
 				c->intrinsic = 0;
 				c->finding = fi;
 				c->strength = 0.85;
-				snprintf(c->reason, sizeof(c->reason), "scheduler: %s", seg);
+				snprintf(c->reason, sizeof(c->reason), "scheduler: %.180s", seg);
 			}
 		} else if (strstr(seg, "affinity") != NULL || strstr(seg, "selector") != NULL ||
 		    strstr(seg, "free ports") != NULL) {
@@ -461,7 +461,7 @@ sched_analyse(struct coord_detect *d, struct detect_pod *p, struct sched_cause *
 				best = cnt;
 				c->intrinsic = 1;
 				c->finding = NOIDX;
-				snprintf(c->reason, sizeof(c->reason), "scheduler: %s (the pod's own "
+				snprintf(c->reason, sizeof(c->reason), "scheduler: %.120s (the pod's own "
 				    "placement constraints)", seg);
 			}
 		}
@@ -990,8 +990,11 @@ detect_causal_link(struct coord_detect *d)
 	int r, strong;
 
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.net_co = co_find(d, "network", 1);
-	ctx.dns_co = co_find(d, "dns", 1);
+	/* an operator that is only Progressing (an SDN reconfiguration) still counts */
+	if ((ctx.net_co = co_find(d, "network", 1)) == NOIDX)
+		ctx.net_co = co_find(d, "network", 0);
+	if ((ctx.dns_co = co_find(d, "dns", 1)) == NOIDX)
+		ctx.dns_co = co_find(d, "dns", 0);
 	ctx.storage_co = co_find(d, "storage", 1);
 	if ((ctx.clean_mask = calloc(d->owners.len ? d->owners.len : 1,
 	    sizeof(uint32_t))) == NULL)
