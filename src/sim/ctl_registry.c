@@ -47,6 +47,7 @@ static const struct ctl_module modules[] = {
 	MODULE(pdb),
 	MODULE(nodes),
 	MODULE(mco),
+	MODULE(machine),
 };
 #define NMODULES	STRATA_ARRAY_LEN(modules)
 
