@@ -160,6 +160,8 @@ script_bytes(struct script *s, const json_t *step, struct sbuf *out)
 	return -EINVAL;
 }
 
+static void script_status_text(const struct proc *p, char *buf, size_t len);
+
 static int
 script_is_note(const json_t *m)
 {
@@ -211,11 +213,12 @@ script_expect(struct script *s, const json_t *step)
 		proc_pump(&s->p, (int)(deadline - now));
 	}
 	{
-		char *pd = match_dump(pat, 200);
+		char *pd = match_dump(pat, 200), st[128], gone[160];
 
+		script_status_text(&s->p, st, sizeof(st));
+		snprintf(gone, sizeof(gone), "the server's exit (%s)", st);
 		snprintf(s->why, s->whylen, "expected %s got %s", pd != NULL ? pd : "?",
-		    last[0] != '\0' ? last : s->p.exited ? "the server's exit" :
-		    "nothing before the deadline");
+		    last[0] != '\0' ? last : s->p.exited ? gone : "nothing before the deadline");
 		free(pd);
 	}
 	return -1;
