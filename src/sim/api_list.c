@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 
 #define LIST_MAX_BYTES	(1536ull * 1024 * 1024)
 #define TOKEN_MAX	1200
+#define LIST_IOV_MAX_OBJS	600
+#define LIST_IOV_MAX_BYTES	(3u * 1024 * 1024)
 
 int
 sim_api_selector(struct sim_req *r, const struct sim_rtype *rt, struct sim_selector **out)
@@ -116,6 +119,100 @@ token_parse(const char *tok, char *buf, size_t buflen, uint64_t *issued, uint64_
 	return 0;
 }
 
+/*
+ * A plain list is answered without copying the objects: an I/O vector points at the stored
+ * bytes of each object version, which stays referenced until libmicrohttpd has sent it.
+ */
+struct list_body {
+	struct sim	*s;
+	struct sobj	**objs;
+	size_t		  n;
+	char		 *head;
+};
+
+static void
+list_body_free(void *cls)
+{
+	struct list_body *lb = cls;
+	size_t i;
+
+	if (lb->n > 0) {
+		sim_lock(lb->s);
+		for (i = 0; i < lb->n; i++)
+			sobj_unref(lb->objs[i]);
+		sim_unlock(lb->s);
+	}
+	free(lb->objs);
+	free(lb->head);
+	free(lb);
+}
+
+static void
+reply_iov(struct sim_req *r, struct list_body *lb, size_t head_len)
+{
+	static const char comma[] = ",", tail[] = "]}";
+	struct MHD_IoVec *iov;
+	size_t i, k = 0;
+
+	if (lb->n * 2 + 2 > UINT32_MAX ||
+	    (iov = malloc((lb->n * 2 + 2) * sizeof(*iov))) == NULL) {
+		list_body_free(lb);
+		sim_reply_status(r, 500, "InternalError", "out of memory");
+		return;
+	}
+	iov[k].iov_base = lb->head;
+	iov[k++].iov_len = head_len;
+	for (i = 0; i < lb->n; i++) {
+		if (i > 0) {
+			iov[k].iov_base = comma;
+			iov[k++].iov_len = 1;
+		}
+		iov[k].iov_base = lb->objs[i]->pub.json;
+		iov[k++].iov_len = lb->objs[i]->pub.len;
+	}
+	iov[k].iov_base = tail;
+	iov[k++].iov_len = 2;
+	r->resp = MHD_create_response_from_iovec(iov, (unsigned)k, list_body_free, lb);
+	free(iov);
+	if (r->resp == NULL) {
+		list_body_free(lb);
+		sim_reply_status(r, 500, "InternalError", "out of memory");
+		return;
+	}
+	MHD_add_response_header(r->resp, "Content-Type", "application/json");
+	MHD_add_response_header(r->resp, "Cache-Control", "no-cache, private");
+	r->code = 200;
+}
+
+/*
+ * Large pages (no limit) are copied into one buffer of the exact size: libmicrohttpd
+ * 0.9.75 answers an empty body and then aborts for I/O vectors of a few thousand entries.
+ */
+static void
+reply_copy(struct sim_req *r, struct list_body *lb, size_t head_len, size_t bytes)
+{
+	char *buf = malloc(head_len + bytes + 3), *p;
+	size_t i;
+
+	if (buf == NULL) {
+		list_body_free(lb);
+		sim_reply_status(r, 500, "InternalError", "out of memory");
+		return;
+	}
+	memcpy(buf, lb->head, head_len);
+	p = buf + head_len;
+	for (i = 0; i < lb->n; i++) {
+		if (i > 0)
+			*p++ = ',';
+		memcpy(p, lb->objs[i]->pub.json, lb->objs[i]->pub.len);
+		p += lb->objs[i]->pub.len;
+	}
+	memcpy(p, "]}", 3);
+	p += 2;
+	list_body_free(lb);
+	sim_reply_buf(r, 200, buf, (size_t)(p - buf));
+}
+
 void
 sim_api_list(struct sim_req *r, const struct sim_rtype *rt, const char *ns)
 {
@@ -123,10 +220,12 @@ sim_api_list(struct sim_req *r, const struct sim_rtype *rt, const char *ns)
 	struct sim_selector *sel = NULL;
 	const char *lim = sim_req_arg(r, "limit"), *cont = sim_req_arg(r, "continue");
 	const struct sim_obj **rows = NULL;
-	struct sbuf items = SBUF_INIT(LIST_MAX_BYTES), head = SBUF_INIT(4096);
+	struct list_body *lb = NULL;
+	struct sbuf head = SBUF_INIT(4096);
+	size_t bytes = 0;
 	size_t limit = 0, n = 0, i, end, nrows = 0;
 	uint64_t qh = query_hash(r, rt, ns);
-	char *tok = NULL, *body;
+	char *tok = NULL;
 	bool table = sim_table_wanted(r->accept), more = false;
 	long long remaining = -1;
 	struct stable *t;
@@ -174,7 +273,7 @@ sim_api_list(struct sim_req *r, const struct sim_rtype *rt, const char *ns)
 		}
 		i = sim_store_upper(t, cns, cname);
 	}
-	if (table && (rows = calloc(limit ? limit : t->n + 1, sizeof(*rows))) == NULL) {
+	if ((rows = calloc(limit ? limit : t->n + 1, sizeof(*rows))) == NULL) {
 		sim_unlock(s);
 		sim_reply_status(r, 500, "InternalError", "out of memory");
 		goto out;
@@ -190,15 +289,13 @@ sim_api_list(struct sim_req *r, const struct sim_rtype *rt, const char *ns)
 		}
 		if (sel && !sim_selector_match(sel, o))
 			continue;
-		if (table) {
-			rows[nrows++] = o;
-		} else if ((n > 0 && sbuf_append(&items, ",", 1) < 0) ||
-		    sbuf_append(&items, o->json, o->len) < 0) {
+		if ((bytes += o->len + 1) > LIST_MAX_BYTES) {
 			sim_unlock(s);
 			sim_reply_status(r, 500, "InternalError", "the list is larger than %llu "
 			    "bytes; use limit", (unsigned long long)LIST_MAX_BYTES);
 			goto out;
 		}
+		rows[nrows++] = o;
 		n++;
 	}
 	if (more && n > 0) {
@@ -235,29 +332,39 @@ sim_api_list(struct sim_req *r, const struct sim_rtype *rt, const char *ns)
 	}
 	sbuf_printf(&head, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":"
 	    "{\"resourceVersion\":\"%" PRIu64 "\"", rt->list_kind, rt->api_version, s->rv);
-	sim_unlock(s);
 	if (tok)
 		sbuf_printf(&head, ",\"continue\":\"%s\"", tok);
 	if (remaining >= 0)
 		sbuf_printf(&head, ",\"remainingItemCount\":%lld", remaining);
-	if (sbuf_appends(&head, "},\"items\":[") < 0) {
+	lb = calloc(1, sizeof(*lb));
+	if (sbuf_appends(&head, "},\"items\":[") < 0 || lb == NULL) {
+		sim_unlock(s);
+		free(lb);
 		sim_reply_status(r, 500, "InternalError", "out of memory");
 		goto out;
 	}
-	body = malloc(head.len + items.len + 3);
-	if (body == NULL) {
-		sim_reply_status(r, 500, "InternalError", "out of memory");
-		goto out;
+	/* The page keeps its object versions alive until sent (references, lock held). */
+	lb->s = s;
+	lb->objs = (struct sobj **)rows;
+	lb->n = nrows;
+	for (i = 0; i < nrows; i++) {
+		lb->objs[i] = container_of(rows[i], struct sobj, pub);
+		sobj_ref(lb->objs[i]);
 	}
-	memcpy(body, head.data, head.len);
-	if (items.len)
-		memcpy(body + head.len, items.data, items.len);
-	memcpy(body + head.len + items.len, "]}", 3);
-	sim_reply_buf(r, 200, body, head.len + items.len + 2);
+	sim_unlock(s);
+	rows = NULL;
+	{
+		size_t hl = head.len;
+
+		lb->head = sbuf_detach(&head, NULL);
+		if (lb->n <= LIST_IOV_MAX_OBJS && bytes <= LIST_IOV_MAX_BYTES)
+			reply_iov(r, lb, hl);
+		else
+			reply_copy(r, lb, hl, bytes);
+	}
 out:
 	free(rows);
 	free(tok);
-	sbuf_release(&items);
 	sbuf_release(&head);
 	sim_selector_free(sel);
 }
