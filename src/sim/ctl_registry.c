@@ -48,6 +48,8 @@ static const struct ctl_module modules[] = {
 	MODULE(nodes),
 	MODULE(mco),
 	MODULE(machine),
+	MODULE(co),
+	MODULE(argo),
 };
 #define NMODULES	STRATA_ARRAY_LEN(modules)
 
