@@ -317,6 +317,79 @@ START_TEST(test_replicaset_replaces_deleted_pod)
 }
 END_TEST
 
+static bool
+crashlooping(struct sim *s, const void *arg)
+{
+	json_t *p = ctl_test_get(s, SIM_RT_POD, "default", "bad");
+	const char *w = ctl_test_str(p, "status.containerStatuses.0.state.waiting.reason");
+	const char *last = ctl_test_str(p, "status.containerStatuses.0.lastState.terminated.reason");
+	bool ok = w && strcmp(w, "CrashLoopBackOff") == 0 && last && strcmp(last, arg) == 0 &&
+	    ctl_test_int(p, "status.containerStatuses.0.restartCount") >= 2;
+
+	json_decref(p);
+	return ok;
+}
+
+START_TEST(test_crash_hint_restarts_grow)
+{
+	struct sim *s = ctl_test_start(FIXTURE);
+	json_t *p;
+
+	ctl_test_create(s, SIM_RT_POD, "default", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+	    "\"metadata\":{\"name\":\"bad\",\"annotations\":{\"sim.strata.dev/fail\":\"OOMKilled\"}},"
+	    "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}");
+	ck_assert(ctl_test_wait(s, crashlooping, "OOMKilled"));
+	p = ctl_test_get(s, SIM_RT_POD, "default", "bad");
+	ck_assert_str_eq(ctl_test_cond(p, "Ready", NULL), "False");
+	ck_assert_int_eq(ctl_test_int(p, "status.containerStatuses.0.lastState.terminated.exitCode"),
+	    137);
+	json_decref(p);
+	sim_stop(s);
+}
+END_TEST
+
+static bool
+pressure_is(struct sim *s, const void *arg)
+{
+	json_t *n = ctl_test_get(s, SIM_RT_NODE, "", "worker-0");
+	const char *st = ctl_test_cond(n, "MemoryPressure", NULL);
+	const char *key = ctl_test_str(n, "spec.taints.0.key");
+	bool on = strcmp(arg, "True") == 0;
+	bool ok = st && strcmp(st, arg) == 0 &&
+	    (on ? key && strcmp(key, "node.kubernetes.io/memory-pressure") == 0 : key == NULL);
+
+	json_decref(n);
+	return ok;
+}
+
+START_TEST(test_node_pressure_follows_load)
+{
+	struct sim *s = ctl_test_start(FIXTURE);
+	char buf[512];
+	int i;
+
+	ctl_test_patch(s, SIM_RT_NODE, "", "worker-0", SIM_PATCH_MERGE,
+	    "{\"metadata\":{\"annotations\":{\"sim.strata.dev/memory-pressure-above\":\"50%\"}}}");
+	for (i = 0; i < 3; i++) {	/* 3 × 3Gi requests on a 16Gi node = 56% */
+		snprintf(buf, sizeof(buf), "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+		    "{\"name\":\"hog-%d\"},\"spec\":{\"nodeName\":\"worker-0\",\"containers\":"
+		    "[{\"name\":\"c\",\"image\":\"hog\",\"resources\":{\"requests\":{\"memory\":"
+		    "\"3Gi\"}}}]}}", i);
+		ctl_test_create(s, SIM_RT_POD, "default", buf);
+	}
+	ck_assert(ctl_test_wait(s, pressure_is, "True"));
+	{
+		struct event_q q = { "NodeHasInsufficientMemory", NULL };
+
+		ck_assert(has_event(s, &q));
+	}
+	/* draining load away clears it */
+	ck_assert_int_eq(ctl_test_delete(s, SIM_RT_POD, "default", "hog-0"), 0);
+	ck_assert(ctl_test_wait(s, pressure_is, "False"));
+	sim_stop(s);
+}
+END_TEST
+
 static Suite *
 sim_ctl_workload_suite(void)
 {
@@ -329,6 +402,8 @@ sim_ctl_workload_suite(void)
 	tcase_add_test(tc, test_schedule_insufficient_cpu);
 	tcase_add_test(tc, test_deployment_rollout_and_undo);
 	tcase_add_test(tc, test_replicaset_replaces_deleted_pod);
+	tcase_add_test(tc, test_crash_hint_restarts_grow);
+	tcase_add_test(tc, test_node_pressure_follows_load);
 	suite_add_tcase(su, tc);
 	return su;
 }
