@@ -132,7 +132,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/testutil.h $(LIB)
 	$(CC) $(CFLAGS_ALL) $(CHK_CFLAGS) -Itests/unit $(LDFLAGS_ALL) -o $@ $< $(LIB) \
 	    $(LIBS_ALL) $(CHK_LIBS)
 
-$(HARNESS): $(wildcard tests/harness/*.c) $(LIB)
+$(HARNESS): $(wildcard tests/harness/*.c tests/harness/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(wildcard tests/harness/*.c) $(LIB) $(LIBS_ALL)
 

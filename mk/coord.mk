@@ -10,3 +10,8 @@ $(DETECT_TOOL): tests/scenarios/detect_tool.c tests/unit/test_coord_detect_synth
 
 .PHONY: detect-tool
 detect-tool: $(DETECT_TOOL)
+
+# detect_layers over a whole generated cluster through strata-mcp (bench, not a test).
+.PHONY: bench-detect
+bench-detect: $(BUILD)/bin/strata-mcp $(BUILD)/bin/strata-sim
+	@bash bench/detect $(BUILD)/bin/strata-mcp $(BUILD)/bin/strata-sim $(BENCH_SPEC)

@@ -188,6 +188,7 @@ static int
 better_root(struct coord_detect *d, size_t a, size_t b)
 {
 	struct detect_finding *fa = FINDING(d, a), *fb = FINDING(d, b);
+	int c;
 
 	if (fa->explains_app != fb->explains_app)
 		return fa->explains_app > fb->explains_app;
@@ -197,7 +198,14 @@ better_root(struct coord_detect *d, size_t a, size_t b)
 		return fa->layer < fb->layer;
 	if (fa->strength != fb->strength)
 		return fa->strength > fb->strength;
-	return a < b;
+	/* Equal evidence: order by name, not by the order lists happened to arrive in,
+	 * so the same cluster always gets the same answer. */
+	c = strcmp(fa->kind != NULL ? fa->kind : "", fb->kind != NULL ? fb->kind : "");
+	if (c == 0)
+		c = strcmp(fa->ns != NULL ? fa->ns : "", fb->ns != NULL ? fb->ns : "");
+	if (c == 0)
+		c = strcmp(fa->name != NULL ? fa->name : "", fb->name != NULL ? fb->name : "");
+	return c != 0 ? c < 0 : a < b;
 }
 
 static int

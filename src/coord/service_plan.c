@@ -121,11 +121,29 @@ keep(json_t *dst, const json_t *src, const char *key)
 		json_object_set(dst, key, v);
 }
 
-/* What drain preflight and capacity read of a pod (coord_plan.h, "pods"). */
+/* Containers reduced to their names and resources (requests drive capacity). */
+static json_t *
+containers_reduce(const json_t *list)
+{
+	json_t *cs = json_array(), *c;
+	size_t i;
+
+	json_array_foreach(list, i, c) {
+		json_t *cc = json_object();
+
+		keep(cc, c, "name");
+		keep(cc, c, "resources");
+		json_array_append_new(cs, cc);
+	}
+	return cs;
+}
+
+/* What drain preflight, capacity and the crash-loop checks read of a pod
+ * (coord_plan.h, "pods"). */
 static json_t *
 pod_reduce(json_t *pod)
 {
-	json_t *out, *md, *spec, *st, *m, *s, *c, *cs, *vols, *vol, *ann;
+	json_t *out, *md, *spec, *st, *m, *s, *vols, *vol, *ann;
 	const char *mirror;
 	size_t i;
 
@@ -153,15 +171,11 @@ pod_reduce(json_t *pod)
 	keep(s, spec, "nodeSelector");
 	keep(s, spec, "tolerations");
 	keep(s, spec, "priorityClassName");
-	cs = json_array();
-	json_array_foreach(json_object_get(spec, "containers"), i, c) {
-		json_t *cc = json_object();
-
-		keep(cc, c, "name");
-		keep(cc, c, "resources");
-		json_array_append_new(cs, cc);
-	}
-	json_object_set_new(s, "containers", cs);
+	json_object_set_new(s, "containers",
+	    containers_reduce(json_object_get(spec, "containers")));
+	if (json_object_get(spec, "initContainers") != NULL)
+		json_object_set_new(s, "initContainers",
+		    containers_reduce(json_object_get(spec, "initContainers")));
 	vols = json_array();
 	json_array_foreach(json_object_get(spec, "volumes"), i, vol) {
 		if (json_object_get(vol, "emptyDir") == NULL)
@@ -176,7 +190,10 @@ pod_reduce(json_t *pod)
 		json_t *so = json_object();
 
 		keep(so, st, "phase");
+		keep(so, st, "reason");
 		keep(so, st, "conditions");
+		keep(so, st, "containerStatuses");
+		keep(so, st, "initContainerStatuses");
 		json_object_set_new(out, "status", so);
 	}
 	return out;

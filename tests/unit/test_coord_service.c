@@ -111,11 +111,12 @@ START_TEST(corpus_through_mcp)
 		if (!lok || !rok) {
 			failed++;
 			snprintf(failures + strlen(failures), sizeof(failures) - strlen(failures),
-			    "\n  %s: layers %s root_cause_layer %s (want %s) root cause %s",
+			    "\n  %s: layers %s root_cause_layer %s (want %s) root cause %s: %.300s",
 			    name, lok ? "ok" : "WRONG",
 			    json_string_value(json_object_get(sc, "root_cause_layer")),
 			    json_string_value(json_object_get(expect, "root_cause_layer")),
-			    rok ? "ok" : "WRONG");
+			    rok ? "ok" : "WRONG", json_dumps(json_object_get(sc, "root_causes"),
+			    JSON_COMPACT));
 		}
 		json_decref(expect);
 		svctest_stop(&t);
