@@ -7,6 +7,7 @@
 
 #include "testutil.h"
 #include "test_sim_http.h"
+#include "../../src/sim/sim_internal.h"
 
 static struct sim *S;
 static struct simt_resp R;
@@ -396,6 +397,68 @@ START_TEST(test_watch)
 }
 END_TEST
 
+static int fired, dropped;
+
+static void
+on_timer(struct sim *s, void *arg)
+{
+	(void)s;
+	*(int *)arg += 1;
+}
+
+START_TEST(test_clock_timers_events)
+{
+	struct sim_options o;
+	struct sim *s;
+	char err[256];
+	struct sim_obj_ref ref;
+	uint64_t c0, c1;
+	int i;
+
+	memset(&o, 0, sizeof(o));
+	o.scenario_path = SIMT_FIXTURE;
+	o.token = SIMT_TOKEN;
+	o.time_scale = 100;
+	o.api_only = 1;
+	s = sim_start(&o, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	c0 = sim_clock_ms(s);
+	usleep(200 * 1000);
+	c1 = sim_clock_ms(s);
+	/* 200 ms real at x100 is 20 s of cluster time (generous bounds for slow machines). */
+	ck_assert_msg(c1 - c0 >= 15000 && c1 - c0 < 600000, "advanced %llu ms",
+	    (unsigned long long)(c1 - c0));
+
+	sim_lock(s);
+	ck_assert_int_eq(sim_timer_add(s, 3000, on_timer, NULL, &fired), 0);
+	ck_assert_int_eq(sim_timer_add(s, 3600u * 1000 * 1000, on_timer, on_timer, &dropped),
+	    0);
+	ref.rt = sim_rt(SIM_RT_POD);
+	ref.ns = "shop";
+	ref.name = "web-5d8f7c9b4-abcde";
+	ref.uid = NULL;
+	ck_assert_int_eq(sim_event_record(s, &ref, "Warning", "BackOff", "kubelet",
+	    "Back-off restarting failed container %s", "web"), 0);
+	ck_assert_int_eq(sim_event_record(s, &ref, "Warning", "BackOff", "kubelet",
+	    "Back-off restarting failed container %s", "web"), 0);
+	sim_unlock(s);
+	/* 3 s of cluster time = 30 ms real; allow seconds. */
+	for (i = 0; i < 300 && __atomic_load_n(&fired, __ATOMIC_SEQ_CST) == 0; i++)
+		usleep(10 * 1000);
+	ck_assert_int_eq(__atomic_load_n(&fired, __ATOMIC_SEQ_CST), 1);
+
+	ck_assert_int_eq(SIMT_GET(s, "/api/v1/namespaces/shop/events?fieldSelector="
+	    "involvedObject.name%3Dweb-5d8f7c9b4-abcde,reason%3DBackOff", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 1);
+	ck_assert_int_eq((int)json_integer_value(simt_get(R.json, "items.0.count")), 2);
+	ck_assert_str_eq(simt_str(R.json, "items.0.type"), "Warning");
+	ck_assert_str_eq(simt_str(R.json, "items.0.involvedObject.kind"), "Pod");
+	ck_assert_str_eq(simt_str(R.json, "items.0.source.component"), "kubelet");
+	sim_stop(s);
+	ck_assert_int_eq(dropped, 1);
+}
+END_TEST
+
 static Suite *
 sim_api_suite(void)
 {
@@ -417,6 +480,7 @@ sim_api_suite(void)
 	tcase_add_test(tc, test_finalizers);
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_watch);
+	tcase_add_test(tc, test_clock_timers_events);
 	suite_add_tcase(s, tc);
 	return s;
 }
