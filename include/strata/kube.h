@@ -224,6 +224,7 @@ struct kube_page {
 	json_t		*list;		/* the page (a *List object), borrowed */
 	size_t		 index;		/* 0-based page number since the (re)start */
 	size_t		 items_total;	/* items delivered so far including this page */
+	size_t		 bytes;		/* size of this page's body as received */
 	int		 restarted;	/* 1 on the first page after a 410 restart: the
 					   caller should forget the items seen before */
 };

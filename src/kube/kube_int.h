@@ -189,6 +189,7 @@ struct kube_request {
 	char			*cont;		/* continue token */
 	size_t			 page_index;
 	size_t			 items_total;
+	size_t			 page_bytes;	/* body size of the page being delivered */
 	int			 restarts;
 	int			 restarted;
 	/* discovery */

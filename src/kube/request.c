@@ -487,6 +487,7 @@ req_success(struct kube_request *req)
 		    req->method, req->path, jerr.text, jerr.position);
 		return;
 	}
+	req->page_bytes = req->resp.len;
 	sbuf_release(&req->resp);	/* a page's bytes are not kept across pages */
 	sbuf_init(&req->resp, req->client->max_body);
 	if (req->kind == KUBE_REQ_LIST)

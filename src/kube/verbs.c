@@ -334,6 +334,7 @@ kube_list_page(struct kube_request *req, json_t *v)
 	page.index = req->page_index;
 	page.items_total = req->items_total;
 	page.restarted = req->restarted;
+	page.bytes = req->page_bytes;
 	req->restarted = 0;
 	if (req->page_cb(req, &page, req->arg) != 0) {
 		kube_request_complete(req, NULL, NULL);

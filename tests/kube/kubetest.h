@@ -70,6 +70,16 @@ kt_put(const char *dir, const char *name, const char *content)
 	free(kt_write(dir, name, content));
 }
 
+/* CK_TIMEOUT_MULTIPLIER (set for valgrind runs) also stretches our waits and margins. */
+static unsigned
+kt_slow(void)
+{
+	const char *m = getenv("CK_TIMEOUT_MULTIPLIER");
+	int v = m != NULL ? atoi(m) : 1;
+
+	return v > 1 ? (unsigned)v : 1u;
+}
+
 static void
 kt_guard_cb(uv_timer_t *t)
 {
@@ -85,7 +95,7 @@ kt_run_until(uv_loop_t *loop, volatile int *flag, unsigned timeout_ms)
 
 	uv_timer_init(loop, &guard);
 	guard.data = &expired;
-	uv_timer_start(&guard, kt_guard_cb, timeout_ms, 0);
+	uv_timer_start(&guard, kt_guard_cb, (uint64_t)timeout_ms * kt_slow(), 0);
 	while (!*flag && !expired)
 		uv_run(loop, UV_RUN_ONCE);
 	uv_timer_stop(&guard);
@@ -132,6 +142,7 @@ struct kt_result {
 	int	 code;
 	long	 http;
 	int	 attempts;
+	int	 curl_code;
 	char	 reason[64];
 	char	 msg[512];
 	json_t	*res;		/* new reference or NULL */
@@ -149,6 +160,7 @@ kt_done(struct kube_request *req, json_t *res, const struct kube_error *err, voi
 	if (err != NULL) {
 		r->code = err->code;
 		r->http = err->http_status;
+		r->curl_code = err->curl_code;
 		snprintf(r->reason, sizeof(r->reason), "%s", err->reason);
 		snprintf(r->msg, sizeof(r->msg), "%s", err->message);
 	} else {
