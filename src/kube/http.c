@@ -18,13 +18,11 @@ struct kube_sock {
 	struct kube_client	*client;
 };
 
+/* Must not touch the client: at shutdown it may be freed before this runs. */
 static void
 sock_close_cb(uv_handle_t *h)
 {
-	struct kube_sock *s = h->data;
-
-	s->client->nsock--;
-	free(s);
+	free(h->data);
 }
 
 static void
@@ -117,7 +115,6 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
 			return -1;
 		}
 		s->poll.data = s;
-		c->nsock++;
 		curl_multi_assign(c->multi, fd, s);
 	}
 	if (what & CURL_POLL_IN)

@@ -150,7 +150,6 @@ struct kube_client {
 	uint64_t		 token_read_ms;
 	int			 token_stale;
 	struct kube_exec	*exec;
-	unsigned		 nsock;		/* live uv_poll contexts (tests) */
 };
 
 enum kube_req_kind { KUBE_REQ_SINGLE, KUBE_REQ_LIST };

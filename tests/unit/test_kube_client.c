@@ -741,6 +741,20 @@ START_TEST(test_exec_plugin_failures)
 	finish();
 
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	client = client_with(
+	    "    exec:\n"
+	    "      apiVersion: client.authentication.k8s.io/v1\n"
+	    "      command: /nonexistent/get-token\n"
+	    "      interactiveMode: IfAvailable\n"
+	    "      installHint: 'install get-token from the vendor'\n", NULL);
+	raw_get("/api", NULL, &r);
+	wait_for(&r, 10000);
+	ck_assert_int_eq(r.code, -EACCES);
+	ck_assert_msg(strstr(r.msg, "cannot start") && strstr(r.msg, "/nonexistent/get-token") &&
+	    strstr(r.msg, "install get-token from the vendor"), "%s", r.msg);
+	finish();
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
 	user = exec_user("      - {name: MODE, value: hang}\n");
 	co.exec_timeout_ms = 500;
 	client = client_with(user, &co);
