@@ -281,8 +281,9 @@ delete_item(struct sim_req *r, const struct route *ro, unsigned flags)
 {
 	struct sim *s = r->s;
 	json_t *opts = NULL, *out = NULL, *dr;
-	const char *pre_uid = NULL, *pre_rv = NULL;
+	const char *pre_uid = NULL, *pre_rv = NULL, *pp;
 	struct sim_err e;
+	bool orphan;
 	size_t i;
 	int rc;
 
@@ -298,8 +299,17 @@ delete_item(struct sim_req *r, const struct route *ro, unsigned flags)
 				flags |= SIM_WRITE_DRY_RUN;
 		}
 	}
+	pp = sim_req_arg(r, "propagationPolicy");
+	if (pp == NULL)
+		pp = json_string_value(json_object_get(opts, "propagationPolicy"));
+	orphan = (pp != NULL && strcmp(pp, "Orphan") == 0) ||
+	    json_is_true(json_object_get(opts, "orphanDependents"));
 	sim_lock(s);
 	rc = sim_store_delete(s, ro->rt, ro->ns, ro->name, pre_uid, pre_rv, flags, &out, &e);
+	if (rc == 0 && !orphan && !(flags & SIM_WRITE_DRY_RUN) &&
+	    sim_store_find(s, ro->rt, ro->ns, ro->name) == NULL)
+		sim_api_gc(s, ro->rt, ro->ns, ro->name, json_string_value(json_object_get(
+		    json_object_get(out, "metadata"), "uid")));
 	sim_unlock(s);
 	json_decref(opts);
 	if (rc < 0) {

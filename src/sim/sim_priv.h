@@ -208,6 +208,10 @@ void	sim_api_list(struct sim_req *r, const struct sim_rtype *rt, const char *ns)
 /* Parses labelSelector/fieldSelector of the request; on error answers 400, returns < 0. */
 int	sim_api_selector(struct sim_req *r, const struct sim_rtype *rt,
 	    struct sim_selector **out);
+/* api_gc.c: deletes the dependents of a deleted object (ownerReferences.uid), or the
+ * contents of a deleted namespace.  Lock held. */
+void	sim_api_gc(struct sim *s, const struct sim_rtype *rt, const char *ns,
+	    const char *name, const char *uid);
 /* api_evict.c: POST pods/NAME/eviction with PodDisruptionBudget checks. */
 void	sim_api_evict(struct sim_req *r, const struct sim_rtype *rt, const char *ns,
 	    const char *name, unsigned flags);

@@ -397,6 +397,30 @@ START_TEST(test_watch)
 }
 END_TEST
 
+START_TEST(test_cascading_delete)
+{
+	/* Deleting the Deployment takes its ReplicaSet and their pods (Background GC). */
+	ck_assert_int_eq(simt_req(S, "DELETE", "/apis/apps/v1/namespaces/shop/deployments/web",
+	    SIMT_TOKEN, NULL, NULL, NULL, &R), 200);
+	ck_assert_int_eq(SIMT_GET(S, "/apis/apps/v1/namespaces/shop/replicasets", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 0);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/pods", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 0);
+	/* Orphan keeps the dependents. */
+	ck_assert_int_eq(simt_req(S, "DELETE", "/apis/apps/v1/namespaces/kube-system/daemonsets/"
+	    "node-agent?propagationPolicy=Orphan", SIMT_TOKEN, NULL, NULL, NULL, &R), 200);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/kube-system/pods", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 3);
+	/* A namespace goes with its contents. */
+	ck_assert_int_eq(simt_req(S, "DELETE", "/api/v1/namespaces/kube-system", SIMT_TOKEN,
+	    NULL, NULL, NULL, &R), 200);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/kube-system/pods", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 0);
+	ck_assert_int_eq(SIMT_GET(S, "/api/v1/nodes", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 4);
+}
+END_TEST
+
 static int fired, dropped;
 
 static void
@@ -481,6 +505,7 @@ sim_api_suite(void)
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_watch);
 	tcase_add_test(tc, test_clock_timers_events);
+	tcase_add_test(tc, test_cascading_delete);
 	suite_add_tcase(s, tc);
 	return s;
 }
