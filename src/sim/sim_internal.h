@@ -174,7 +174,8 @@ struct sim_err {
 #define SIM_WRITE_DRY_RUN	0x01u	/* validate and answer, change nothing */
 #define SIM_WRITE_STATUS	0x02u	/* the /status subresource: only .status changes */
 #define SIM_WRITE_INTERNAL	0x04u	/* controllers: may change spec and status at once,
-					   no resourceVersion precondition unless present */
+					   no resourceVersion precondition unless present,
+					   create needs no existing Namespace object */
 #define SIM_WRITE_NO_FEED	0x08u	/* bulk loading: no change-feed entries */
 
 /* Looks an object up; NULL if absent.  `ns` is ignored ("") for cluster-scoped types. */

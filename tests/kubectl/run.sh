@@ -143,5 +143,15 @@ for K in $KUBECTLS; do
 	    "$(api /api/v1/namespaces/shop/configmaps/$name | jq -r .reason)"
 done
 
+# A clean stop: exit status 0 and no sanitizer report (leaks show up here under ASan).
+kill -TERM "$SIM_PID"
+wait "$SIM_PID"
+st=$?
+SIM_PID=
+check "strata-sim stops cleanly on SIGTERM" "0" "$st"
+if grep -q "Sanitizer" "$TMP/sim.log"; then
+	bad "sanitizer report from strata-sim:"; sed 's/^/       /' "$TMP/sim.log" | head -40
+fi
+
 echo "kubectl: $PASS passed, $FAIL failed"
 [ $FAIL -eq 0 ]
