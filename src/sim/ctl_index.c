@@ -129,6 +129,49 @@ pod_account(struct ctl_ctx *c, const char *key, const json_t *pod, bool deleted,
 	}
 }
 
+/*
+ * Requests straight from the compact JSON text, without parsing the pod: every
+ * "requests":{...} object (containers; init containers count too, a small overestimate).
+ * Values are strings or numbers; anything odd is skipped.
+ */
+static void
+requests_scan(const char *json, int64_t *cpu_m, int64_t *mem_b)
+{
+	const char *p = json;
+
+	*cpu_m = *mem_b = 0;
+	while ((p = strstr(p, "\"requests\":{")) != NULL) {
+		const char *end = strchr(p, '}');
+
+		p += 12;
+		while (end && p < end) {
+			char key[16], val[48];
+			const char *k, *ke, *v, *ve;
+			int64_t q;
+
+			if ((k = strchr(p, '"')) == NULL || k >= end)
+				break;
+			if ((ke = strchr(k + 1, '"')) == NULL || ke >= end)
+				break;
+			v = ke + 2;			/* skip ": */
+			if (*v == '"')
+				v++;
+			for (ve = v; ve < end && *ve != '"' && *ve != ','; ve++)
+				;
+			snprintf(key, sizeof(key), "%.*s", (int)(ke - k - 1), k + 1);
+			snprintf(val, sizeof(val), "%.*s", (int)(ve - v), v);
+			if (strcmp(key, "cpu") == 0 && (q = ctl_qty_milli(val)) > 0)
+				*cpu_m += q;
+			else if (strcmp(key, "memory") == 0 && (q = ctl_qty_bytes(val)) > 0)
+				*mem_b += q;
+			p = ve + (*ve == '"');
+			if (*p == ',')
+				p++;
+		}
+		p = end ? end : p;
+	}
+}
+
 struct build_arg {
 	struct ctl_ctx *c;
 	int rc;
@@ -154,19 +197,26 @@ static int
 build_pod(const struct sim_obj *o, void *arg)
 {
 	struct build_arg *b = arg;
+	struct ctl_pod_rec *r;
+	struct ctl_node *n;
 	char key[512];
-	json_t *j;
 
 	if (o->node_name == NULL || o->node_name[0] == '\0' || ctl_pod_terminal(o->phase))
 		return 0;
-	if (!ctl_key(key, sizeof(key), o->ns, o->name))
+	if (!ctl_key(key, sizeof(key), o->ns, o->name) || ctl_map_get(&b->c->pods, key))
 		return 0;
-	if ((j = sim_obj_json(o)) == NULL) {
+	if ((r = calloc(1, sizeof(*r))) == NULL || (r->node = strdup(o->node_name)) == NULL ||
+	    (n = node_get(b->c, o->node_name)) == NULL ||
+	    ctl_map_put(&b->c->pods, key, r, NULL) < 0) {
+		pod_free(r);
 		b->rc = -ENOMEM;
 		return 1;
 	}
-	pod_account(b->c, key, j, false, NULL, NULL);
-	json_decref(j);
+	requests_scan(o->json, &r->cpu_m, &r->mem_b);
+	r->counted = true;
+	n->cpu_used += r->cpu_m;
+	n->mem_used += r->mem_b;
+	n->pods_used++;
 	return 0;
 }
 
