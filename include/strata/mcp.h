@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 #include <uv.h>
@@ -57,10 +58,14 @@ struct mcp_server_options {
 	size_t	 tools_page_size;	/* tools per tools/list page; 0 = all */
 	int	 validate_output;	/* check structured results against outputSchema:
 					   1 on, 0 off, -1 default (on unless NDEBUG) */
+	size_t	 resources_page_size;	/* resources per resources/list page; 0 = default */
+	uint64_t input_ttl_ms;		/* life of a 2026 requestState; 0 = default */
 };
 
 #define MCP_DEFAULT_MAX_MESSAGE	(16u * 1024 * 1024)
 #define MCP_DEFAULT_TOOLS_PAGE	2
+#define MCP_DEFAULT_RESOURCES_PAGE 100
+#define MCP_DEFAULT_INPUT_TTL_MS (10u * 60 * 1000)	/* a human has 10 minutes to answer */
 
 /*
  * Creates a server.  `loop` is borrowed and may be NULL (unit tests); handlers reach it
@@ -115,6 +120,8 @@ int		 mcp_tool_set_handler(struct mcp_server *srv, const char *tool, mcp_tool_fn
  * Completes a call successfully.  `structured` (steals; must be an object valid against
  * the tool's outputSchema) becomes structuredContent; `text` (borrowed, may be NULL) is
  * the human-readable text block — NULL sends the compact JSON of `structured`.
+ * Revisions before 2025-06-18 have no structuredContent: their clients get `text` (if
+ * any) followed by a second text block with the compact JSON.
  * Releases `call`.  After a cancellation it sends nothing and only releases.
  */
 void		 mcp_call_finish(struct mcp_call *call, json_t *structured, const char *text);
@@ -126,7 +133,7 @@ void		 mcp_call_fail(struct mcp_call *call, const char *fmt, ...)
 /*
  * Sends notifications/progress for the call if its request carried a progressToken.
  * `progress` must exceed the previous value; `total` <= 0 means unknown; `message` may be
- * NULL.  Returns 0 when sent, -ENOENT without a token, -EINVAL when progress does not
+ * NULL (2024-11-05 has no progress message: it is left out).  Returns 0 when sent, -ENOENT without a token, -EINVAL when progress does not
  * increase, -ECANCELED after a cancellation.
  */
 int		 mcp_call_progress(struct mcp_call *call, double progress, double total,
@@ -148,25 +155,105 @@ uv_loop_t	*mcp_call_loop(const struct mcp_call *call);
 enum mcp_revision mcp_call_revision(const struct mcp_call *call);
 /* The client's capabilities object (borrowed; never NULL, maybe empty). */
 const json_t	*mcp_call_client_capabilities(const struct mcp_call *call);
-/* True when mcp_call_elicit() can reach the user. */
+/* ---- elicitation: asking the user (a confirmation) ----------------------------------------
+ *
+ * Legacy revisions (2025-06-18, 2025-11-25) send elicitation/create to the client and call
+ * back with its answer.  2026-07-28 has no server-to-client requests: asking completes the
+ * tools/call at once with
+ *
+ *   {"resultType":"input_required",
+ *    "inputRequests":{KEY:{"method":"elicitation/create","params":{"mode":"form",
+ *                     "message":…,"requestedSchema":…}}},
+ *    "requestState":"…"}
+ *
+ * and the client retries tools/call (new id, same name and arguments) with
+ * "inputResponses":{KEY:{action, content?}} and the requestState echoed.  The server
+ * verifies the state — HMAC-SHA256 under a random per-process key, bound to the tool name
+ * and a digest of the arguments, valid for input_ttl_ms, usable once; anything else is a
+ * -32602 error — checks each answer against the schema that was asked, and runs the
+ * handler again as a fresh call on which mcp_call_input_response() returns the answer.
+ * Answers of earlier rounds travel inside the state, so a handler may ask several keys,
+ * one round each.  inputResponses without a requestState are ignored.  A restart of the
+ * server invalidates outstanding states (the retry gets -32602; calling again without
+ * one asks again).
+ *
+ * So a handler is written once for both generations:
+ *
+ *	static void
+ *	confirm(struct mcp_call *call, struct op *op)
+ *	{
+ *		const json_t *r = mcp_call_input_response(call, "confirm");
+ *
+ *		if (r != NULL) {			// answered (either generation)
+ *			if (accepted_with_confirm_true(r))
+ *				run(op);
+ *			else
+ *				fail(op, "not confirmed: the plan was not run");
+ *			return;
+ *		}
+ *		switch (mcp_call_elicit_key(call, "confirm", msg, schema, on_answer, op)) {
+ *		case 0:				// legacy: on_answer runs later
+ *			return;
+ *		case MCP_ELICIT_INPUT_REQUIRED:	// 2026: the call is answered and
+ *			op_free(op);		// released; the retry runs the
+ *			return;			// handler again
+ *		default:			// -ENOTSUP …: no way to ask: deny
+ *			fail(op, "pass confirm: the plan's hash");
+ *		}
+ *	}
+ *
+ *	static void
+ *	on_answer(struct mcp_call *call, int status, json_t *result, void *arg)
+ *	{
+ *		if (status != 0)
+ *			fail(arg, "no confirmation: the plan was not run");
+ *		else
+ *			confirm(call, arg);	// the answer is now an input response
+ *	}
+ */
+
+/* Keys name the questions of one call: 1..MCP_INPUT_KEY_MAX of [A-Za-z0-9_.-]. */
+#define MCP_INPUT_KEY_MAX		64
+#define MCP_ELICIT_DEFAULT_KEY		"confirm"	/* the key of mcp_call_elicit() */
+/* mcp_call_elicit*() in 2026-07-28: the call was completed with input_required and
+ * released; the callback never runs. */
+#define MCP_ELICIT_INPUT_REQUIRED	1
+
+/* True when mcp_call_elicit() can reach the user: the client declared elicitation (form
+ * mode) and the revision has it (2025-06-18 and later, 2026-07-28 included). */
 bool		 mcp_call_can_elicit(const struct mcp_call *call);
 
 /*
- * The answer to an elicitation.  status 0: `result` (borrowed) is the client's result
- * object ({action: "accept"|"decline"|"cancel", content?}).  status < 0: the client
- * answered with an error (-EPROTO, `result` is the error object) or the call was
- * released first (never: pending elicitations are dropped with their call).
+ * The answer to a legacy elicitation.  status 0: `result` (borrowed) is the client's
+ * result, checked: {action: "accept"|"decline"|"cancel", content?} where an accepted
+ * content is valid against the requested schema; it is also stored as the call's input
+ * response for the key.  status -EPROTO: the client answered with an error or with a
+ * malformed result (`result` is the error object or that result).  Pending elicitations
+ * are dropped with their call: the callback never runs after the call is released.
  */
 typedef void	(*mcp_elicit_fn)(struct mcp_call *call, int status, json_t *result, void *arg);
 
 /*
- * Sends elicitation/create (form mode) to the client.  `message` and `requested_schema`
- * are borrowed (the schema must be a flat object of primitives).  Returns 0 when sent,
- * -ENOTSUP when the revision or the client's capabilities do not allow it (the caller
- * falls back to denying), -ECANCELED after a cancellation, -ENOMEM.
+ * Asks the user through a form.  `message` and `requested_schema` are borrowed (the
+ * schema must be a flat object of primitives); `key` names the question (see above).
+ * Returns 0 when the legacy request was sent (cb runs later); MCP_ELICIT_INPUT_REQUIRED
+ * in 2026-07-28, where the call was completed and released (cb never runs); -ENOTSUP
+ * when the revision or the client's capabilities do not allow asking (the caller falls
+ * back to denying); -EINVAL for a bad key or schema; -ECANCELED after a cancellation;
+ * -EMSGSIZE when the schema is too large to carry in a requestState; -ENOMEM.
  */
+int		 mcp_call_elicit_key(struct mcp_call *call, const char *key, const char *message,
+		    json_t *requested_schema, mcp_elicit_fn cb, void *arg);
+/* mcp_call_elicit_key() with MCP_ELICIT_DEFAULT_KEY. */
 int		 mcp_call_elicit(struct mcp_call *call, const char *message,
 		    json_t *requested_schema, mcp_elicit_fn cb, void *arg);
+/*
+ * The user's answer to question `key` ({action, content?}, borrowed, valid until the call
+ * is released), or NULL when there is none: in 2026-07-28 from the verified retry (this
+ * round's inputResponses and the earlier rounds' answers), in legacy revisions once the
+ * elicitation response has arrived.
+ */
+const json_t	*mcp_call_input_response(const struct mcp_call *call, const char *key);
 
 /* ---- resources ----------------------------------------------------------------------- */
 

@@ -90,6 +90,14 @@ struct mcp_tool;
 struct mcp_resource_kind;
 struct mcp_pending;
 
+/* A requestState this process accepted, remembered until it expires (single use). */
+struct mcp_state_used {
+	unsigned char	 mac[32];
+	uint64_t	 expires_ms;
+};
+
+#define MCP_STATE_USED_MAX	256
+
 struct mcp_server {
 	uv_loop_t		*loop;
 	struct mcp_server_options opt;
@@ -119,6 +127,13 @@ struct mcp_server {
 	/* server-to-client requests */
 	struct mcp_pending	*pending;
 	unsigned long		 next_request_id;
+
+	/* 2026-07-28 input_required rounds (state.c) */
+	unsigned char		 state_key[32];	/* per-process HMAC key; wiped on free */
+	struct mcp_state_used	 state_used[MCP_STATE_USED_MAX];
+	size_t			 nstate_used;
+	bool			 state_disabled; /* no random key: 2026 asking refused */
+	uint64_t		 state_seq;	/* states issued */
 
 	/* resources */
 	struct mcp_resource_kind *kinds;
@@ -168,17 +183,96 @@ void	mcp_modern_level_drop(struct mcp_server *srv, int level);
 
 #define MCP_TOOL_COUNT	4
 
+/* One tools/call from the handler's invocation until it completes (see mcp.h). */
+struct mcp_call {
+	struct mcp_call		*next;
+	struct mcp_server	*srv;
+	struct mcp_tool		*tool;
+	struct mcp_reply_to	 to;
+	enum mcp_revision	 rev;
+	json_t			*caps;		/* owned reference */
+	json_t			*args;		/* owned: the validated arguments */
+	json_t			*responses;	/* owned object key -> elicitation result, or
+						   NULL: answers the handler can read */
+	json_t			*progress_token; /* owned, or NULL */
+	double			 last_progress;
+	bool			 sent_progress;
+	bool			 cancelled;
+	int			 log_level;	/* 2026 per-request level, or -1 */
+	mcp_cancel_fn		 cancel_fn;
+	void			*cancel_arg;
+};
+
+/* A server-to-client elicitation/create awaiting its response (legacy revisions). */
+struct mcp_pending {
+	struct mcp_pending	*next;
+	char			 id[32];
+	char			 key[MCP_INPUT_KEY_MAX + 1];
+	json_t			*schema;	/* owned: the requested schema */
+	struct mcp_call		*call;
+	mcp_elicit_fn		 cb;
+	void			*arg;
+};
+
 int	mcp_tools_init(struct mcp_server *srv);
 void	mcp_tools_release(struct mcp_server *srv);
 void	mcp_handle_tools_list(struct mcp_server *srv, const struct mcp_request *req);
 void	mcp_handle_tools_call(struct mcp_server *srv, const struct mcp_request *req);
 void	mcp_handle_cancelled(struct mcp_server *srv, const json_t *params);
-/* A response from the client to one of our requests. */
-void	mcp_handle_response(struct mcp_server *srv, json_t *msg);
 void	mcp_calls_cancel_all(struct mcp_server *srv, const char *reason);
+/* Unlinks and frees a call (after its response, or none); drops its pending requests. */
+void	mcp_call_release(struct mcp_call *call);
 void	mcp_calls_free_all(struct mcp_server *srv);
 /* The schema named by embedded file `name` (borrowed; parsed once), or NULL. */
 json_t	*mcp_tool_schema(struct mcp_server *srv, const char *tool, bool output);
+
+/* ---- elicit.c: elicitation (legacy requests, 2026-07-28 input_required rounds) ---------- */
+
+/* A response from the client to one of our requests. */
+void	mcp_handle_response(struct mcp_server *srv, json_t *msg);
+void	mcp_pending_free(struct mcp_pending *p);
+/*
+ * 2026-07-28 tools/call: reads requestState and inputResponses.  Without a requestState
+ * *responses is NULL (inputResponses alone are not trusted and ignored).  With one, it
+ * must verify (state.c) and every answer to a key it asked must be a valid elicitation
+ * result; then *responses is a new object of the answers so far and mac/expires identify
+ * the state for mcp_state_consume().  Returns 0, or sends -32602 and returns -EINVAL.
+ */
+int	mcp_input_parse(struct mcp_server *srv, const struct mcp_request *req,
+	    const char *tool, const json_t *args, json_t **responses, unsigned char mac[32],
+	    uint64_t *expires_ms);
+/*
+ * Checks an elicitation result ({action, content?}) against the schema that was asked
+ * (borrowed; NULL skips the content check).  Returns 0 or -EINVAL with err.
+ */
+int	mcp_elicit_result_check(const json_t *result, const json_t *schema, const char *path,
+	    char *err, size_t errlen);
+
+/* ---- state.c: the sealed requestState of input_required rounds -------------------------- */
+
+void	mcp_state_init(struct mcp_server *srv);
+void	mcp_state_release(struct mcp_server *srv);
+/*
+ * Seals what a retry needs: the tool, a digest of its arguments, the keys asked with their
+ * schemas (`ask`, borrowed object key -> schema) and the answers so far (`answers`,
+ * borrowed object or NULL).  *out is a new malloc'd string.  Returns 0, -ENOMEM, or
+ * -EMSGSIZE when it would exceed MCP_STATE_MAX.
+ */
+int	mcp_state_seal(struct mcp_server *srv, const char *tool, const json_t *args,
+	    const json_t *ask, const json_t *answers, char **out);
+/*
+ * Verifies a requestState from a retry: its MAC, that it was made for `tool` with the same
+ * `args`, that it has not expired and was not used before.  Sets *ask and *answers (new
+ * references) and mac/expires.  Returns 0 or -EINVAL with a message in err.
+ */
+int	mcp_state_open(struct mcp_server *srv, const char *state, const char *tool,
+	    const json_t *args, json_t **ask, json_t **answers, unsigned char mac[32],
+	    uint64_t *expires_ms, char *err, size_t errlen);
+/* Remembers a verified state as used, so it cannot be presented again. */
+void	mcp_state_consume(struct mcp_server *srv, const unsigned char mac[32],
+	    uint64_t expires_ms);
+
+#define MCP_STATE_MAX		(64u * 1024)	/* longest requestState accepted */
 
 /* ---- resources.c --------------------------------------------------------------------------- */
 

@@ -62,6 +62,10 @@ mcp_server_new(uv_loop_t *loop, const struct mcp_server_options *opt, mcp_send_f
 	}
 	if (srv->opt.max_message_bytes == 0)
 		srv->opt.max_message_bytes = MCP_DEFAULT_MAX_MESSAGE;
+	if (srv->opt.resources_page_size == 0)
+		srv->opt.resources_page_size = MCP_DEFAULT_RESOURCES_PAGE;
+	if (srv->opt.input_ttl_ms == 0)
+		srv->opt.input_ttl_ms = MCP_DEFAULT_INPUT_TTL_MS;
 	if (srv->opt.validate_output < 0) {
 #ifdef NDEBUG
 		srv->opt.validate_output = 0;
@@ -72,6 +76,7 @@ mcp_server_new(uv_loop_t *loop, const struct mcp_server_options *opt, mcp_send_f
 	srv->send = send;
 	srv->send_arg = send_arg;
 	mcp_frame_init(&srv->frame, srv->opt.max_message_bytes);
+	mcp_state_init(srv);
 	if ((srv->empty_caps = json_object()) == NULL)
 		goto fail;
 	if (mcp_tools_init(srv) != 0 || mcp_resources_init(srv) != 0)
@@ -97,6 +102,7 @@ mcp_server_free(struct mcp_server *srv)
 	mcp_tools_release(srv);
 	mcp_resources_release(srv);
 	mcp_frame_release(&srv->frame);
+	mcp_state_release(srv);
 	json_decref(srv->client_caps);
 	json_decref(srv->empty_caps);
 	free(srv);

@@ -1,7 +1,7 @@
 /*
  * The tools of the contract (ARCHITECTURE.md): their registry and listing, tools/call with
- * argument validation, and the life of one call — finish or fail, progress, cancellation
- * and elicitation.
+ * argument validation, and the life of one call — finish or fail, progress and
+ * cancellation.  Asking the user (elicitation, input_required) is in elicit.c.
  *
  * A call lives from the moment its handler is invoked until the handler completes it with
  * mcp_call_finish()/mcp_call_fail().  A cancelled call stays alive until then too, so a
@@ -67,30 +67,6 @@ struct mcp_tool {
 	const struct tool_def	*def;
 	json_t			*schema[2];	/* input, output: parsed on first use */
 	mcp_tool_fn		 fn;
-	void			*arg;
-};
-
-struct mcp_call {
-	struct mcp_call		*next;
-	struct mcp_server	*srv;
-	struct mcp_tool		*tool;
-	struct mcp_reply_to	 to;
-	enum mcp_revision	 rev;
-	json_t			*caps;		/* owned reference */
-	json_t			*progress_token; /* owned, or NULL */
-	double			 last_progress;
-	bool			 sent_progress;
-	bool			 cancelled;
-	int			 log_level;	/* 2026 per-request level, or -1 */
-	mcp_cancel_fn		 cancel_fn;
-	void			*cancel_arg;
-};
-
-struct mcp_pending {
-	struct mcp_pending	*next;
-	char			 id[32];
-	struct mcp_call		*call;
-	mcp_elicit_fn		 cb;
 	void			*arg;
 };
 
@@ -169,22 +145,34 @@ mcp_tool_schema(struct mcp_server *srv, const char *tool, bool output)
 
 /* ---- tools/list ---------------------------------------------------------------------- */
 
+/*
+ * A tool as the revision knows it: annotations arrived with 2025-03-26; title and
+ * outputSchema with 2025-06-18 (older clients are told nothing they cannot read).
+ */
 static json_t *
-tool_json(struct mcp_server *srv, struct mcp_tool *t)
+tool_json(struct mcp_server *srv, struct mcp_tool *t, enum mcp_revision rev)
 {
 	const struct tool_def *d = t->def;
-	json_t *in, *out;
+	json_t *in, *out, *j;
 
 	in = mcp_tool_schema(srv, d->name, false);
 	out = mcp_tool_schema(srv, d->name, true);
 	if (in == NULL || out == NULL)
 		return NULL;
-	return json_pack("{s:s, s:s, s:s, s:O, s:O, s:{s:s, s:b, s:b, s:b, s:b}}",
-	    "name", d->name, "title", d->title, "description", d->description,
-	    "inputSchema", in, "outputSchema", out,
-	    "annotations", "title", d->title, "readOnlyHint", d->read_only,
-	    "destructiveHint", d->destructive, "idempotentHint", d->idempotent,
-	    "openWorldHint", d->open_world);
+	j = json_pack("{s:s, s:s, s:O}", "name", d->name, "description", d->description,
+	    "inputSchema", in);
+	if (j == NULL)
+		return NULL;
+	if (rev >= MCP_REV_2025_06_18) {
+		json_object_set_new(j, "title", json_string(d->title));
+		json_object_set(j, "outputSchema", out);
+	}
+	if (rev >= MCP_REV_2025_03_26)
+		json_object_set_new(j, "annotations", json_pack("{s:s, s:b, s:b, s:b, s:b}",
+		    "title", d->title, "readOnlyHint", d->read_only,
+		    "destructiveHint", d->destructive, "idempotentHint", d->idempotent,
+		    "openWorldHint", d->open_world));
+	return j;
 }
 
 static int
@@ -226,7 +214,7 @@ mcp_handle_tools_list(struct mcp_server *srv, const struct mcp_request *req)
 	if ((tools = json_array()) == NULL)
 		goto oom;
 	for (i = offset; i < MCP_TOOL_COUNT && i < offset + page; i++) {
-		if ((t = tool_json(srv, &srv->tools[i])) == NULL) {
+		if ((t = tool_json(srv, &srv->tools[i], req->rev)) == NULL) {
 			json_decref(tools);
 			mcp_req_error(srv, req, RPC_INTERNAL_ERROR, NULL,
 			    "the schemas of %s cannot be loaded", srv->tools[i].def->name);
@@ -256,8 +244,8 @@ text_result(const char *text, bool is_error)
 	    "isError", is_error);
 }
 
-static void
-call_release(struct mcp_call *call)
+void
+mcp_call_release(struct mcp_call *call)
 {
 	struct mcp_server *srv = call->srv;
 	struct mcp_pending **pp, *p;
@@ -272,13 +260,15 @@ call_release(struct mcp_call *call)
 	for (pp = &srv->pending; (p = *pp) != NULL; ) {
 		if (p->call == call) {
 			*pp = p->next;
-			free(p);
+			mcp_pending_free(p);
 		} else
 			pp = &p->next;
 	}
 	mcp_modern_level_drop(srv, call->log_level);
 	mcp_reply_to_release(srv, &call->to);
 	json_decref(call->caps);
+	json_decref(call->args);
+	json_decref(call->responses);
 	json_decref(call->progress_token);
 	free(call);
 	srv->ncalls--;
@@ -290,7 +280,9 @@ mcp_handle_tools_call(struct mcp_server *srv, const struct mcp_request *req)
 {
 	struct mcp_call *call;
 	struct mcp_tool *t;
-	json_t *name, *args, *schema, *meta, *token;
+	json_t *name, *args, *schema, *meta, *token, *responses = NULL;
+	unsigned char mac[32];
+	uint64_t expires = 0;
 	char err[512], text[700];
 	bool own_args = false;
 
@@ -326,6 +318,10 @@ mcp_handle_tools_call(struct mcp_server *srv, const struct mcp_request *req)
 			    "Invalid arguments for tool %s: %s", t->def->name, err);
 		goto out;
 	}
+	/* 2026-07-28: a retry after input_required brings the answers (elicit.c). */
+	if (req->modern && mcp_input_parse(srv, req, t->def->name, args, &responses, mac,
+	    &expires) != 0)
+		goto out;
 	if (t->fn == NULL) {
 		snprintf(text, sizeof(text), "%s needs %s, which this build does not include "
 		    "yet", t->def->name, t->def->missing);
@@ -336,10 +332,15 @@ mcp_handle_tools_call(struct mcp_server *srv, const struct mcp_request *req)
 		mcp_req_error(srv, req, RPC_INTERNAL_ERROR, NULL, "out of memory");
 		goto out;
 	}
+	if (responses != NULL)		/* the state is spent once its answers are used */
+		mcp_state_consume(srv, mac, expires);
 	call->srv = srv;
 	call->tool = t;
 	call->rev = req->rev;
 	call->caps = json_incref((json_t *)req->client_caps);
+	call->args = json_incref(args);
+	call->responses = responses;
+	responses = NULL;
 	call->log_level = req->log_level;
 	meta = json_object_get(req->params, "_meta");
 	token = json_object_get(meta, "progressToken");
@@ -352,6 +353,7 @@ mcp_handle_tools_call(struct mcp_server *srv, const struct mcp_request *req)
 	srv->ncalls++;
 	t->fn(call, args, t->arg);	/* may complete (and free) the call at once */
 out:
+	json_decref(responses);
 	if (own_args)
 		json_decref(args);
 }
@@ -365,7 +367,7 @@ mcp_call_finish(struct mcp_call *call, json_t *structured, const char *text)
 
 	if (call->cancelled) {
 		json_decref(structured);
-		call_release(call);
+		mcp_call_release(call);
 		return;
 	}
 	if (!json_is_object(structured)) {
@@ -380,15 +382,18 @@ mcp_call_finish(struct mcp_call *call, json_t *structured, const char *text)
 	    mcp_schema_validate(schema, structured, "structuredContent", err, sizeof(err)) != 0)
 		log_error(LOGGER, "%s result does not match its outputSchema: %s",
 		    call->tool->def->name, err);
-	if (text == NULL)
-		text = dump = json_dumps(structured, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	result = text_result(text != NULL ? text : "", false);
-	if (result != NULL)
+	dump = json_dumps(structured, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	result = text_result(text != NULL ? text : dump != NULL ? dump : "", false);
+	if (result != NULL && call->rev >= MCP_REV_2025_06_18)
 		json_object_set(result, "structuredContent", structured);
+	else if (result != NULL && text != NULL && dump != NULL)
+		/* No structuredContent before 2025-06-18: the JSON follows as text. */
+		json_array_append_new(json_object_get(result, "content"), json_pack(
+		    "{s:s, s:s}", "type", "text", "text", dump));
 	json_decref(structured);
 	free(dump);
 	mcp_reply_result(srv, &call->to, result);
-	call_release(call);
+	mcp_call_release(call);
 }
 
 void
@@ -403,7 +408,7 @@ mcp_call_fail(struct mcp_call *call, const char *fmt, ...)
 		va_end(ap);
 		mcp_reply_result(call->srv, &call->to, text_result(text, true));
 	}
-	call_release(call);
+	mcp_call_release(call);
 }
 
 /* ---- progress, cancellation ----------------------------------------------------------- */
@@ -509,11 +514,11 @@ mcp_calls_free_all(struct mcp_server *srv)
 
 	while (srv->calls != NULL) {
 		srv->calls->cancelled = true;
-		call_release(srv->calls);
+		mcp_call_release(srv->calls);
 	}
 	while ((p = srv->pending) != NULL) {
 		srv->pending = p->next;
-		free(p);
+		mcp_pending_free(p);
 	}
 }
 
@@ -547,81 +552,4 @@ const json_t *
 mcp_call_client_capabilities(const struct mcp_call *call)
 {
 	return call->caps;
-}
-
-/* ---- elicitation -------------------------------------------------------------------------- */
-
-bool
-mcp_call_can_elicit(const struct mcp_call *call)
-{
-	const struct mcp_server *srv = call->srv;
-	const json_t *el;
-
-	/* 2026-07-28 has no server-to-client requests (MRTR instead). */
-	if (call->cancelled || srv->mode != MCP_MODE_LEGACY || !srv->initialized ||
-	    call->rev < MCP_REV_2025_06_18)
-		return false;
-	el = json_object_get(call->caps, "elicitation");
-	if (!json_is_object(el))
-		return false;
-	/* {} means form mode only; from 2025-11-25 modes are listed explicitly. */
-	return json_object_size(el) == 0 || json_object_get(el, "form") != NULL;
-}
-
-int
-mcp_call_elicit(struct mcp_call *call, const char *message, json_t *requested_schema,
-    mcp_elicit_fn cb, void *arg)
-{
-	struct mcp_server *srv = call->srv;
-	struct mcp_pending *p;
-	json_t *params, *req;
-
-	if (call->cancelled)
-		return -ECANCELED;
-	if (!mcp_call_can_elicit(call))
-		return -ENOTSUP;
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return -ENOMEM;
-	snprintf(p->id, sizeof(p->id), "strata-%lu", ++srv->next_request_id);
-	params = json_pack("{s:s, s:O}", "message", message, "requestedSchema",
-	    requested_schema);
-	if (params != NULL && call->rev >= MCP_REV_2025_11_25)
-		json_object_set_new(params, "mode", json_string("form"));
-	req = json_pack("{s:s, s:s, s:s, s:o}", "jsonrpc", "2.0", "id", p->id,
-	    "method", "elicitation/create", "params", params);
-	if (req == NULL) {
-		free(p);
-		return -ENOMEM;
-	}
-	p->call = call;
-	p->cb = cb;
-	p->arg = arg;
-	p->next = srv->pending;
-	srv->pending = p;
-	mcp_send_json(srv, req);
-	return 0;
-}
-
-void
-mcp_handle_response(struct mcp_server *srv, json_t *msg)
-{
-	struct mcp_pending **pp, *p;
-	const json_t *id, *result;
-
-	id = json_object_get(msg, "id");
-	for (pp = &srv->pending; (p = *pp) != NULL; pp = &p->next) {
-		if (json_is_string(id) && strcmp(json_string_value(id), p->id) == 0)
-			break;
-	}
-	if (p == NULL) {
-		log_debug(LOGGER, "a response to no request of ours: ignored");
-		return;
-	}
-	*pp = p->next;
-	result = json_object_get(msg, "result");
-	if (result != NULL)
-		p->cb(p->call, 0, (json_t *)result, p->arg);
-	else
-		p->cb(p->call, -EPROTO, json_object_get(msg, "error"), p->arg);
-	free(p);
 }

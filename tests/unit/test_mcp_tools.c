@@ -499,7 +499,7 @@ START_TEST(elicitation_round_trip)
 	json_decref(expect_result(&c, 1));
 	test_server_free(srv, &c);
 
-	/* Without the capability (or in 2026-07-28) there is no elicitation. */
+	/* Without the capability there is no elicitation (2026-07-28: test_mcp_input). */
 	srv = test_server(&c, 0, 0);
 	mcp_tool_set_handler(srv, "execute_plan", hold_handler, &h);
 	legacy_init(srv, &c, "2025-11-25", NULL);
@@ -516,8 +516,9 @@ START_TEST(elicitation_round_trip)
 	feedf(srv, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":"
 	    "\"execute_plan\",\"arguments\":{\"plan_id\":\"p1\"},\"_meta\":{"
 	    "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
-	    "\"io.modelcontextprotocol/clientCapabilities\":{\"elicitation\":{}}}}}");
+	    "\"io.modelcontextprotocol/clientCapabilities\":{\"elicitation\":{\"url\":{}}}}}}");
 	ck_assert_int_eq(mcp_call_revision(h.call), MCP_REV_2026_07_28);
+	ck_assert(!mcp_call_can_elicit(h.call));	/* URL mode only: no form */
 	ck_assert_int_eq(mcp_call_elicit(h.call, "Run?", schema, on_elicit, &h), -ENOTSUP);
 	mcp_call_fail(h.call, "no confirmation: refused");
 	json_decref(expect_result(&c, 1));
