@@ -62,13 +62,22 @@ mcp_revision_parse(const char *s, enum mcp_revision *out)
 	return -EINVAL;
 }
 
+/* Implementation: title arrived with 2025-06-18, description with 2025-11-25. */
 static json_t *
-server_info(void)
+server_info(enum mcp_revision rev)
 {
-	return json_pack("{s:s, s:s, s:s, s:s}", "name", "strata-mcp",
-	    "title", "Strata multi-layer remediation", "version", STRATA_VERSION,
-	    "description", "Detects, plans, executes and rolls back repairs of incidents that "
-	    "span infrastructure, platform and application layers of OpenShift/Kubernetes");
+	json_t *info;
+
+	info = json_pack("{s:s, s:s}", "name", "strata-mcp", "version", STRATA_VERSION);
+	if (info == NULL)
+		return NULL;
+	if (rev >= MCP_REV_2025_06_18)
+		json_object_set_new(info, "title", json_string("Strata multi-layer remediation"));
+	if (rev >= MCP_REV_2025_11_25)
+		json_object_set_new(info, "description", json_string("Detects, plans, executes "
+		    "and rolls back repairs of incidents that span infrastructure, platform and "
+		    "application layers of OpenShift/Kubernetes"));
+	return info;
 }
 
 static json_t *
@@ -109,7 +118,7 @@ mcp_handle_initialize(struct mcp_server *srv, const struct mcp_request *req)
 	result = json_pack("{s:s, s:o, s:o, s:s}",
 	    "protocolVersion", mcp_revision_name(rev),
 	    "capabilities", server_capabilities(),
-	    "serverInfo", server_info(),
+	    "serverInfo", server_info(rev),
 	    "instructions", instructions);
 	if (result == NULL) {
 		mcp_req_error(srv, req, RPC_INTERNAL_ERROR, NULL, "out of memory");
@@ -230,7 +239,7 @@ mcp_handle_discover(struct mcp_server *srv, const struct mcp_request *req)
 	result = json_pack("{s:[s], s:o, s:{s:o}, s:s}",
 	    "supportedVersions", mcp_revision_name(MCP_REV_2026_07_28),
 	    "capabilities", server_capabilities(),
-	    "_meta", META_SERVER_INFO, server_info(),
+	    "_meta", META_SERVER_INFO, server_info(MCP_REV_2026_07_28),
 	    "instructions", instructions);
 	if (result != NULL) {
 		json_object_set_new(result, "resultType", json_string("complete"));

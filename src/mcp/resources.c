@@ -13,6 +13,7 @@
 #define LOGGER		"mcp"
 #define URI_SCHEME	"strata://"
 #define KIND_MAX	8
+#define RES_CURSOR_PREFIX	"after:"
 
 struct mcp_resource_kind {
 	char			 name[32];
@@ -101,19 +102,51 @@ cursor_given(const struct mcp_request *req)
 	return c != NULL && !json_is_null(c);
 }
 
+static int
+uri_cmp(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+
+	return strcmp(json_string_value(json_object_get(x, "uri")),
+	    json_string_value(json_object_get(y, "uri")));
+}
+
+/*
+ * Pages follow the URIs in order: the cursor names the last URI sent, so plans and
+ * executions that appear or go between two pages shift nothing.
+ */
+static int
+resources_cursor(const struct mcp_request *req, const char **after)
+{
+	const json_t *c = json_object_get(req->params, "cursor");
+	const char *s;
+
+	*after = NULL;
+	if (c == NULL || json_is_null(c))
+		return 0;
+	s = json_string_value(c);
+	if (s == NULL || strncmp(s, RES_CURSOR_PREFIX URI_SCHEME,
+	    strlen(RES_CURSOR_PREFIX URI_SCHEME)) != 0)
+		return -EINVAL;
+	*after = s + strlen(RES_CURSOR_PREFIX);
+	return 0;
+}
+
 void
 mcp_handle_resources_list(struct mcp_server *srv, const struct mcp_request *req)
 {
-	json_t *list, *result;
-	size_t i;
+	json_t *list = NULL, *page = NULL, *result, *r, **v = NULL;
+	const char *after, *uri;
+	char *next = NULL;
+	size_t i, n = 0;
 	int rc;
 
-	if (cursor_given(req)) {
-		mcp_req_error(srv, req, RPC_INVALID_PARAMS, NULL,
-		    "Invalid params: unknown cursor (resources/list has a single page)");
+	if (resources_cursor(req, &after) != 0) {
+		mcp_req_error(srv, req, RPC_INVALID_PARAMS, NULL, "Invalid params: unknown "
+		    "cursor (use nextCursor from a previous resources/list)");
 		return;
 	}
-	if ((list = json_array()) == NULL)
+	if ((list = json_array()) == NULL || (page = json_array()) == NULL)
 		goto oom;
 	for (i = 0; i < srv->nkinds; i++) {
 		if (srv->kinds[i].list == NULL)
@@ -121,26 +154,62 @@ mcp_handle_resources_list(struct mcp_server *srv, const struct mcp_request *req)
 		if ((rc = srv->kinds[i].list(list, srv->kinds[i].arg)) != 0) {
 			log_warn(LOGGER, "listing %s failed: %s", srv->kinds[i].name,
 			    strerror(-rc));
-			json_decref(list);
 			mcp_req_error(srv, req, RPC_INTERNAL_ERROR, NULL, "cannot list %s: %s",
 			    srv->kinds[i].name, strerror(-rc));
-			return;
+			goto done;
 		}
 	}
-	if ((result = json_pack("{s:o}", "resources", list)) == NULL)
+	if (json_array_size(list) > 0 &&
+	    (v = calloc(json_array_size(list), sizeof(*v))) == NULL)
 		goto oom;
+	json_array_foreach(list, i, r) {
+		if (!json_is_string(json_object_get(r, "uri"))) {
+			log_warn(LOGGER, "a resource provider listed an entry without uri: "
+			    "skipped");
+			continue;
+		}
+		v[n++] = r;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), uri_cmp);
+	for (i = 0; i < n; i++) {
+		uri = json_string_value(json_object_get(v[i], "uri"));
+		if (after != NULL && strcmp(uri, after) <= 0)
+			continue;
+		if (json_array_size(page) == srv->opt.resources_page_size) {
+			uri = json_string_value(json_object_get(json_array_get(page,
+			    json_array_size(page) - 1), "uri"));
+			if ((next = malloc(strlen(RES_CURSOR_PREFIX) + strlen(uri) + 1)) == NULL)
+				goto oom;
+			strcpy(next, RES_CURSOR_PREFIX);
+			strcat(next, uri);
+			break;
+		}
+		if (req->rev < MCP_REV_2025_06_18)
+			json_object_del(v[i], "title");	/* no titles before 2025-06-18 */
+		json_array_append(page, v[i]);
+	}
+	if ((result = json_pack("{s:O}", "resources", page)) == NULL)
+		goto oom;
+	if (next != NULL)
+		json_object_set_new(result, "nextCursor", json_string(next));
 	/* Plans and executions come and go: clients should not cache the list. */
 	mcp_add_cache_hints(result, req, 0, "private");
 	mcp_req_result(srv, req, result);
-	return;
+	goto done;
 oom:
 	mcp_req_error(srv, req, RPC_INTERNAL_ERROR, NULL, "out of memory");
+done:
+	free(next);
+	free(v);
+	json_decref(page);
+	json_decref(list);
 }
 
 void
 mcp_handle_templates_list(struct mcp_server *srv, const struct mcp_request *req)
 {
-	json_t *list, *result;
+	json_t *list, *result, *t;
 	char uri[64];
 	size_t i;
 
@@ -153,10 +222,12 @@ mcp_handle_templates_list(struct mcp_server *srv, const struct mcp_request *req)
 		goto oom;
 	for (i = 0; i < srv->nkinds; i++) {
 		snprintf(uri, sizeof(uri), URI_SCHEME "%s/{id}", srv->kinds[i].name);
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s}",
-		    "uriTemplate", uri, "name", srv->kinds[i].name,
-		    "title", srv->kinds[i].title, "description", srv->kinds[i].description,
-		    "mimeType", "application/json"));
+		t = json_pack("{s:s, s:s, s:s, s:s}", "uriTemplate", uri,
+		    "name", srv->kinds[i].name, "description", srv->kinds[i].description,
+		    "mimeType", "application/json");
+		if (t != NULL && req->rev >= MCP_REV_2025_06_18)
+			json_object_set_new(t, "title", json_string(srv->kinds[i].title));
+		json_array_append_new(list, t);
 	}
 	if ((result = json_pack("{s:o}", "resourceTemplates", list)) == NULL)
 		goto oom;

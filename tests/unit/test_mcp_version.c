@@ -32,7 +32,15 @@ START_TEST(initialize_negotiates)
 	info = json_object_get(r, "serverInfo");
 	ck_assert_str_eq(json_string_value(json_object_get(info, "name")), "strata-mcp");
 	ck_assert_str_eq(json_string_value(json_object_get(info, "version")), STRATA_VERSION);
-	ck_assert(json_is_string(json_object_get(info, "title")));
+	/* Implementation.title exists from 2025-06-18, description from 2025-11-25. */
+	if (strcmp(n->answered, "2025-06-18") >= 0)
+		ck_assert(json_string_length(json_object_get(info, "title")) > 0);
+	else
+		ck_assert_ptr_null(json_object_get(info, "title"));
+	if (strcmp(n->answered, "2025-11-25") >= 0)
+		ck_assert(json_string_length(json_object_get(info, "description")) > 0);
+	else
+		ck_assert_ptr_null(json_object_get(info, "description"));
 	caps = json_object_get(r, "capabilities");
 	ck_assert(json_is_object(json_object_get(caps, "tools")));
 	ck_assert(json_is_object(json_object_get(caps, "logging")));
