@@ -3,7 +3,7 @@
  * realistic cluster built straight into the store (no jansson tree per pod): control-plane
  * and worker nodes with capacity, allocatable, conditions and addresses; namespaces;
  * Deployments with their ReplicaSets owning Running, Ready pods spread over the workers;
- * DaemonSets with a pod per node; a Service and Endpoints per Deployment.
+ * DaemonSets with a pod per node; a Service and its Endpoints per Deployment.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -288,6 +288,7 @@ sim_generate(struct sim *s, const char *spec, char *err, size_t errlen)
 	for (d = 0, p = 0; d < ndeps; d++) {
 		long reps = dep_pods - p < g.replicas ? dep_pods - p : g.replicas;
 		char rs[160], dep_uid[37], rs_uid[37], app[96];
+		json_t *addrs;
 
 		snprintf(ns, sizeof(ns), "app-%03ld", d % g.namespaces);
 		snprintf(app, sizeof(app), "%s-%ld", app_names[d % STRATA_ARRAY_LEN(app_names)],
@@ -345,13 +346,26 @@ sim_generate(struct sim *s, const char *spec, char *err, size_t errlen)
 		    "selector", "app", app, "ports", "name", "http", "protocol", "TCP", "port", 80,
 		    "targetPort", 8080, "status", "loadBalancer"), ts) < 0)
 			goto fail;
+		addrs = json_array();
 		for (i = 0; i < reps; i++, p++) {
 			long nidx = masters + (workers > 0 ? podidx % workers : 0);
 
+			snprintf(ip, sizeof(ip), "10.%ld.%ld.%ld", 128 + (podidx >> 16) % 64,
+			    (podidx >> 8) & 255, podidx & 255);
+			json_array_append_new(addrs, json_pack("{s:s,s:s}", "ip", ip, "nodeName",
+			    node_names[nidx]));
 			if (put_pod(s, ns, app, hash, "ReplicaSet", rs, rs_uid, node_names[nidx],
-			    node_ips[nidx], podidx++, ts, &b) < 0)
+			    node_ips[nidx], podidx++, ts, &b) < 0) {
+				json_decref(addrs);
 				goto fail;
+			}
 		}
+		if (put(s, sim_rt(SIM_RT_ENDPOINTS), json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s}},"
+		    "s:[{s:o,s:[{s:s,s:i,s:s}]}]}",
+		    "apiVersion", "v1", "kind", "Endpoints", "metadata", "name", app, "namespace",
+		    ns, "labels", "app", app, "subsets", "addresses", addrs, "ports", "name", "http",
+		    "port", 8080, "protocol", "TCP"), ts) < 0)
+			goto fail;
 	}
 	sim_store_sort(s);
 	log_info("sim", "generated %ld nodes, %ld namespaces, %ld deployments, %ld pods",

@@ -211,7 +211,8 @@ sim_store_sort(struct sim *s)
 	size_t i;
 
 	for (i = 0; i < SIM_RT_COUNT; i++)
-		qsort(s->tables[i].v, s->tables[i].n, sizeof(struct sobj *), sobj_cmp);
+		if (s->tables[i].n > 1)
+			qsort(s->tables[i].v, s->tables[i].n, sizeof(struct sobj *), sobj_cmp);
 }
 
 const struct sim_obj *

@@ -421,6 +421,53 @@ START_TEST(test_cascading_delete)
 }
 END_TEST
 
+START_TEST(test_generate)
+{
+	struct sim_options o;
+	struct sim *s;
+	char err[256], path[256];
+	json_t *it, *rs;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	o.generate = "nodes=8,pods=60,replicas=5";
+	o.token = SIMT_TOKEN;
+	o.api_only = 1;
+	s = sim_start(&o, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_int_eq(SIMT_GET(s, "/api/v1/nodes", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 8);
+	ck_assert_str_eq(simt_str(R.json, "items.0.status.conditions.3.type"), "Ready");
+	ck_assert_str_eq(simt_str(R.json, "items.0.status.allocatable.pods"), "250");
+	/* 8 DaemonSet pods (one per node) + 52 in Deployments of 5. */
+	ck_assert_int_eq(SIMT_GET(s, "/api/v1/pods?fieldSelector=status.phase%3DRunning", &R),
+	    200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 60);
+	ck_assert_int_eq(SIMT_GET(s, "/api/v1/namespaces/kube-system/pods", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 8);
+	ck_assert_int_eq(SIMT_GET(s, "/apis/apps/v1/deployments", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 11);
+	/* Every ReplicaSet owns its pods by uid, and its Deployment by uid. */
+	ck_assert_int_eq(SIMT_GET(s, "/apis/apps/v1/replicasets", &R), 200);
+	rs = json_incref(json_object_get(R.json, "items"));
+	json_array_foreach(rs, i, it) {
+		const char *uid = simt_str(it, "metadata.uid");
+
+		snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods?labelSelector="
+		    "pod-template-hash%%3D%s", simt_str(it, "metadata.namespace"),
+		    simt_str(it, "metadata.labels.pod-template-hash"));
+		ck_assert_int_eq(SIMT_GET(s, path, &R), 200);
+		ck_assert_int_ge(json_array_size(json_object_get(R.json, "items")), 1);
+		ck_assert_str_eq(simt_str(R.json, "items.0.metadata.ownerReferences.0.uid"), uid);
+		ck_assert_str_eq(simt_str(it, "metadata.ownerReferences.0.kind"), "Deployment");
+	}
+	json_decref(rs);
+	ck_assert_int_eq(SIMT_GET(s, "/api/v1/endpoints", &R), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(R.json, "items")), 11);
+	sim_stop(s);
+}
+END_TEST
+
 static int fired, dropped;
 
 static void
@@ -506,6 +553,7 @@ sim_api_suite(void)
 	tcase_add_test(tc, test_watch);
 	tcase_add_test(tc, test_clock_timers_events);
 	tcase_add_test(tc, test_cascading_delete);
+	tcase_add_test(tc, test_generate);
 	suite_add_tcase(s, tc);
 	return s;
 }
