@@ -606,6 +606,55 @@ START_TEST(test_sim_tls)
 }
 END_TEST
 
+/* In-cluster: service-account files under STRATA_SA_ROOT, https to SERVICE_HOST:PORT. */
+START_TEST(test_sim_in_cluster)
+{
+	struct sim_options so;
+	struct kube_config_options co = { NULL, NULL, 0 };
+	struct kube_config *cfg;
+	struct kt_result r;
+	char cmd[PATH_MAX + 64], cert[PATH_MAX], key[PATH_MAX], port[16];
+	char sa[1024], cpcmd[2600];
+	const char *colon;
+
+	snprintf(cmd, sizeof(cmd), "sh tests/kube/mk-tls.sh %s/tls", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cert, sizeof(cert), "%s/tls/server-ip.crt", dir);
+	snprintf(key, sizeof(key), "%s/tls/server-ip.key", dir);
+	memset(&so, 0, sizeof(so));
+	so.tls_cert = cert;
+	so.tls_key = key;
+	sim_up(&so);
+	colon = strrchr(sim_url(sim), ':');
+	snprintf(port, sizeof(port), "%s", colon + 1);
+	snprintf(sa, sizeof(sa), "%s/sa", dir);
+	ck_assert_int_eq(mkdir(sa, 0700), 0);
+	kt_put(sa, "var/run/secrets/kubernetes.io/serviceaccount/token", sim_token(sim));
+	kt_put(sa, "var/run/secrets/kubernetes.io/serviceaccount/namespace", "team-3\n");
+	snprintf(cpcmd, sizeof(cpcmd), "cp %s/tls/ca.crt %s/var/run/secrets/kubernetes.io/"
+	    "serviceaccount/ca.crt", dir, sa);
+	ck_assert_int_eq(system(cpcmd), 0);
+	setenv("STRATA_SA_ROOT", sa, 1);
+	setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1", 1);
+	setenv("KUBERNETES_SERVICE_PORT", port, 1);
+	setenv("HOME", dir, 1);		/* no ~/.kube/config: in-cluster is chosen */
+	ck_assert_msg(kube_config_load(&co, &cfg, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(kube_config_source(cfg), "in-cluster");
+	ck_assert_str_eq(kube_config_namespace(cfg), "team-3");
+	client = kube_client_new(&loop, cfg, NULL, err, sizeof(err));
+	ck_assert_msg(client != NULL, "%s", err);
+	raw_get("/api/v1/namespaces/team-3/pods?limit=2", NULL, &r);
+	wait_for(&r, 10000);
+	ck_assert_msg(r.code == 0, "%s", r.msg);
+	ck_assert_int_eq((int)json_array_size(json_object_get(r.res, "items")), 2);
+	kt_result_clear(&r);
+	finish();
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	unsetenv("KUBERNETES_SERVICE_PORT");
+	unsetenv("STRATA_SA_ROOT");
+}
+END_TEST
+
 /* ---- exec plugin and concurrency ---- */
 
 START_TEST(test_sim_exec_plugin)
@@ -694,6 +743,7 @@ kube_sim_suite(void)
 	tcase_add_test(tc, test_sim_faults);
 	tcase_add_test(tc, test_sim_401);
 	tcase_add_test(tc, test_sim_tls);
+	tcase_add_test(tc, test_sim_in_cluster);
 	tcase_add_test(tc, test_sim_exec_plugin);
 	tcase_add_test(tc, test_sim_200_concurrent);
 	suite_add_tcase(s, tc);
