@@ -1,0 +1,245 @@
+/*
+ * The executor against strata-sim: execute, checkpoint failure → rollback restoring the
+ * recorded template exactly, rollback twice, dry run changing nothing, in-process and
+ * Lease conflicts, cancellation, MCO rollback scenario.
+ */
+#include "test_coord_exec_util.h"
+#include "testutil.h"
+
+#define SC_CRASH	"examples/scenarios/05-app-only-crashloop.json"
+#define SC_MCO		"examples/scenarios/02-mco-rollout-app-degradation.json"
+
+static json_t *
+deploy(struct xt *x, const char *ns, const char *name)
+{
+	json_t *d = xt_get(x, &KUBE_REF_DEPLOYMENT(ns, name), NULL);
+
+	ck_assert_ptr_nonnull(d);
+	return d;
+}
+
+START_TEST(test_execute_then_rollback_restores_template)
+{
+	struct xt x;
+	struct coord_run_options o;
+	struct coord_run *run;
+	char err[512], exec_id[COORD_STORE_ID_MAX];
+	char *plan = NULL;
+	json_t *before, *after;
+
+	xt_start(&x, SC_CRASH);
+	plan = xt_plan(&x, SC_CRASH, NULL);
+	before = deploy(&x, "tickets", "tickets-api");
+	o = xt_opts(&x, false);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	snprintf(exec_id, sizeof(exec_id), "%s", coord_run_execution_id(run));
+	xt_wait(&x, 60000);
+	ck_assert_int_eq(x.status, 0);
+	ck_assert_int_gt(x.progress, 2);
+	/* the restart happened: the step says so, and it was journalled with its before-state */
+	ck_assert_str_eq(xt_str(json_array_get(json_object_get(x.result, "steps"), 0),
+	    "status", NULL, NULL), "succeeded");
+	ck_assert_ptr_nonnull(json_object_get(coord_exec_step(coord_store_exec_get(x.store,
+	    exec_id), 1), "before_state"));
+	if (strcmp(xt_status(&x), "succeeded") == 0) {
+		ck_assert_int_eq(coord_run_rollback(&o, exec_id, &run, err, sizeof(err)), 0);
+		xt_wait(&x, 60000);
+	}
+	ck_assert_msg(strcmp(xt_status(&x), "rolled_back") == 0, "status %s: %s",
+	    xt_status(&x), json_dumps(x.result, JSON_COMPACT));
+	after = deploy(&x, "tickets", "tickets-api");
+	ck_assert_msg(json_equal(json_object_get(json_object_get(before, "spec"), "template"),
+	    json_object_get(json_object_get(after, "spec"), "template")),
+	    "template not restored exactly");
+	json_decref(after);
+	/* a second rollback has nothing left to do */
+	ck_assert_int_eq(coord_run_rollback(&o, exec_id, &run, err, sizeof(err)), 0);
+	xt_wait(&x, 30000);
+	ck_assert_str_eq(xt_status(&x), "nothing_to_roll_back");
+	json_decref(before);
+	free(plan);
+	xt_stop(&x);
+}
+END_TEST
+
+static json_t *
+rv_map(struct xt *x)
+{
+	static const struct kube_ref refs[] = {
+		{ "", "v1", "nodes", NULL, NULL, NULL },
+		{ "", "v1", "pods", NULL, NULL, NULL },
+		{ "apps", "v1", "deployments", NULL, NULL, NULL },
+		{ "apps", "v1", "replicasets", NULL, NULL, NULL },
+		{ "coordination.k8s.io", "v1", "leases", NULL, NULL, NULL },
+	};
+	json_t *m = json_object(), *l, *it;
+	size_t i, j;
+	char k[512];
+
+	for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+		l = xt_get(x, &refs[i], NULL);
+		ck_assert_ptr_nonnull(l);
+		json_array_foreach(json_object_get(l, "items"), j, it) {
+			snprintf(k, sizeof(k), "%s/%s/%s", refs[i].resource,
+			    xt_str(it, "metadata", "namespace", NULL) ?
+			    xt_str(it, "metadata", "namespace", NULL) : "",
+			    xt_str(it, "metadata", "name", NULL));
+			json_object_set(m, k, json_object_get(json_object_get(it, "metadata"),
+			    "resourceVersion"));
+		}
+		json_decref(l);
+	}
+	return m;
+}
+
+START_TEST(test_dry_run_changes_nothing)
+{
+	struct xt x;
+	struct coord_run_options o;
+	struct coord_run *run;
+	char err[512];
+	char *plan;
+	json_t *a, *b;
+
+	xt_start(&x, SC_CRASH);
+	plan = xt_plan(&x, SC_CRASH, NULL);
+	xt_sleep(&x, 1500);	/* let the controllers settle the scenario */
+	a = rv_map(&x);
+	o = xt_opts(&x, true);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	xt_wait(&x, 20000);
+	b = rv_map(&x);
+	ck_assert_str_eq(xt_status(&x), "dry_run");
+	ck_assert_str_eq(xt_str(json_array_get(json_object_get(x.result, "steps"), 0),
+	    "status", NULL, NULL), "would_succeed");
+	ck_assert_int_eq(json_array_size(json_object_get(x.result, "checkpoints")), 0);
+	/* no object the plan touches changed, and no Lease was left behind */
+	ck_assert_ptr_eq(json_object_get(b, "leases//"), NULL);
+	{
+		const char *k;
+		json_t *v;
+		size_t nl = 0;
+
+		json_object_foreach(b, k, v)
+			if (strncmp(k, "leases/", 7) == 0)
+				nl++;
+		ck_assert_int_eq(nl, 0);
+	}
+	ck_assert_msg(json_equal(json_object_get(a, "deployments/tickets/tickets-api"),
+	    json_object_get(b, "deployments/tickets/tickets-api")), "deployment changed");
+	json_decref(a);
+	json_decref(b);
+	free(plan);
+	xt_stop(&x);
+}
+END_TEST
+
+START_TEST(test_conflicts_and_cancel)
+{
+	struct xt x;
+	struct coord_run_options o;
+	struct coord_run *run, *run2;
+	char err[512];
+	char *plan;
+	json_t *before, *after;
+
+	xt_start(&x, SC_CRASH);
+	plan = xt_plan(&x, SC_CRASH, NULL);
+	before = deploy(&x, "tickets", "tickets-api");
+	o = xt_opts(&x, false);
+	/* cancelled right after the restart went through: the checkpoint does not run and
+	 * the restart is undone */
+	x.cancel_on = "restart_deployment tickets-api: succeeded";
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	/* same targets while the first holds them: refused in-process */
+	ck_assert_int_eq(coord_run_execute(&o, plan, &run2, err, sizeof(err)), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(err, "tickets-api"));
+	xt_wait(&x, 60000);
+	ck_assert_int_eq(x.cancelled, 1);
+	ck_assert_int_eq(json_array_size(json_object_get(x.result, "checkpoints")), 0);
+	ck_assert_str_eq(xt_str(x.result, "rollback", "status", NULL), "rolled_back");
+	ck_assert_msg(strcmp(xt_status(&x), "cancelled") == 0, "status %s",
+	    xt_status(&x));
+	after = deploy(&x, "tickets", "tickets-api");
+	ck_assert(json_equal(json_object_get(json_object_get(before, "spec"), "template"),
+	    json_object_get(json_object_get(after, "spec"), "template")));
+	json_decref(after);
+	json_decref(before);
+	free(plan);
+	xt_stop(&x);
+}
+END_TEST
+
+START_TEST(test_lease_held_elsewhere)
+{
+	struct xt x;
+	struct coord_run_options o;
+	struct coord_run *run;
+	char err[512], name[64], now[40];
+	char *plan;
+	json_t *lease, *dep;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	xt_start(&x, SC_CRASH);
+	plan = xt_plan(&x, SC_CRASH, NULL);
+	/* another Strata server holds Deployment tickets/tickets-api */
+	{
+		struct coord_target tg = { "Deployment", "tickets", "tickets-api" };
+		char key[300];
+		struct xt_get g = { NULL, 0, 0 };
+		extern int lease_name_for(const char *key, char out[64]);
+
+		coord_lock_key(&tg, key, sizeof(key));
+		lease_name_for(key, name);
+		gmtime_r(&t, &tm);
+		strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
+		lease = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:i, s:s}}", "apiVersion",
+		    "coordination.k8s.io/v1", "kind", "Lease", "metadata", "name", name,
+		    "namespace", "kube-system", "spec", "holderIdentity", "xt-holder-b",
+		    "leaseDurationSeconds", 300, "renewTime", now);
+		ck_assert_ptr_nonnull(kube_create(x.client, &KUBE_REF_LEASE("kube-system",
+		    NULL), lease, NULL, xt_get_cb, &g, err, sizeof(err)));
+		while (!g.done)
+			uv_run(&x.loop, UV_RUN_ONCE);
+		ck_assert_int_eq(g.http, 200);
+		json_decref(g.obj);
+		json_decref(lease);
+	}
+	dep = deploy(&x, "tickets", "tickets-api");
+	o = xt_opts(&x, false);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	xt_wait(&x, 20000);
+	ck_assert_int_eq(x.status, -EBUSY);
+	ck_assert_str_eq(xt_status(&x), "failed");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(x.result, "message")),
+	    "xt-holder-b"));
+	{	/* nothing was changed */
+		json_t *d2 = deploy(&x, "tickets", "tickets-api");
+
+		ck_assert(json_equal(json_object_get(dep, "metadata"),
+		    json_object_get(d2, "metadata")));
+		json_decref(d2);
+	}
+	json_decref(dep);
+	free(plan);
+	xt_stop(&x);
+}
+END_TEST
+
+static Suite *
+exec_suite(void)
+{
+	Suite *s = suite_create("coord_exec");
+	TCase *tc = tcase_create("exec");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_execute_then_rollback_restores_template);
+	tcase_add_test(tc, test_dry_run_changes_nothing);
+	tcase_add_test(tc, test_conflicts_and_cancel);
+	tcase_add_test(tc, test_lease_held_elsewhere);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+STRATA_TEST_MAIN(exec_suite)
