@@ -273,7 +273,9 @@ taint_finding(struct coord_detect *d, const char *tkey)
 		}
 		if (t == NULL)
 			continue;
-		if (cnt++ == 0)
+		/* The finding names the first node by name: nodes are indexed in the order
+		 * pods and nodes happened to arrive, which must not change the answer. */
+		if (cnt++ == 0 || strcmp(n->name, first) < 0)
 			snprintf(first, sizeof(first), "%s", n->name);
 		if (strlen(nodes) + strlen(n->name) + 3 < sizeof(nodes))
 			snprintf(nodes + strlen(nodes), sizeof(nodes) - strlen(nodes), "%s%s",
@@ -299,7 +301,9 @@ cordon_finding(struct coord_detect *d)
 
 		if (!(n->flags & NF_UNSCHED))
 			continue;
-		if (cnt++ == 0)
+		/* The finding names the first node by name: nodes are indexed in the order
+		 * pods and nodes happened to arrive, which must not change the answer. */
+		if (cnt++ == 0 || strcmp(n->name, first) < 0)
 			snprintf(first, sizeof(first), "%s", n->name);
 		if (strlen(nodes) + strlen(n->name) + 3 < sizeof(nodes))
 			snprintf(nodes + strlen(nodes), sizeof(nodes) - strlen(nodes), "%s%s",
