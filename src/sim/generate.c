@@ -16,6 +16,7 @@
 
 #define GEN_MAX_NODES	100000
 #define GEN_MAX_PODS	2000000
+#define POD_JSON_MAX	8192
 
 struct gen {
 	long	 nodes, pods, namespaces, replicas, daemonsets;
@@ -74,6 +75,35 @@ bad:
 	return 0;
 }
 
+/* UIDs for generated objects: v4-shaped, from a xorshift generator seeded once (a
+ * getrandom() call per pod would cost more than formatting the pod). */
+static uint64_t rng_state;
+
+static void
+gen_uid(char out[37])
+{
+	uint64_t a, b;
+
+	if (rng_state == 0) {
+		char seed[37];
+
+		sim_uid_new(seed);
+		rng_state = strtoull(seed + 24, NULL, 16) | 1;
+	}
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	a = rng_state;
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	b = rng_state;
+	snprintf(out, 37, "%08" PRIx32 "-%04" PRIx32 "-4%03" PRIx32 "-%04" PRIx32 "-%012llx",
+	    (uint32_t)(a >> 32), (uint32_t)(a >> 16) & 0xffff, (uint32_t)a & 0xfff,
+	    ((uint32_t)(b >> 48) & 0x3fff) | 0x8000,
+	    (unsigned long long)(b & 0xffffffffffffULL));
+}
+
 /* Completes metadata and appends a small object (jansson is fine at this count). */
 static int
 put(struct sim *s, const struct sim_rtype *rt, json_t *obj, const char *ts)
@@ -85,7 +115,7 @@ put(struct sim *s, const struct sim_rtype *rt, json_t *obj, const char *ts)
 	if (md == NULL)
 		return -ENOMEM;
 	if (json_object_get(md, "uid") == NULL) {
-		sim_uid_new(uid);
+		gen_uid(uid);
 		json_object_set_new(md, "uid", json_string(uid));
 	}
 	snprintf(rv, sizeof(rv), "%" PRIu64, sim_store_next_rv(s));
@@ -153,15 +183,16 @@ node_json(const char *name, bool master, long i, const char *ts)
 static int
 put_pod(struct sim *s, const char *ns, const char *app, const char *hash, const char *owner_kind,
     const char *owner, const char *owner_uid, const char *node, const char *host_ip,
-    long idx, const char *ts, struct sbuf *b)
+    long idx, const char *ts, char *buf)
 {
 	char uid[37], name[200], labels[200], pip[32], cid[40];
 	uint64_t rv = sim_store_next_rv(s);
 	size_t ll;
+	int n;
 	struct sobj *o;
 
-	sim_uid_new(uid);
-	sim_uid_new(cid);
+	gen_uid(uid);
+	gen_uid(cid);
 	snprintf(name, sizeof(name), "%s-%.10s", owner, uid + 24);
 	snprintf(pip, sizeof(pip), "10.%ld.%ld.%ld", 128 + (idx >> 16) % 64, (idx >> 8) & 255,
 	    idx & 255);
@@ -169,8 +200,7 @@ put_pod(struct sim *s, const char *ns, const char *app, const char *hash, const 
 	ll += (size_t)snprintf(labels + ll, sizeof(labels) - ll, "%s=%s",
 	    hash[0] ? "pod-template-hash" : "controller-revision-hash", hash[0] ? hash : "1") + 1;
 	labels[ll++] = '\0';
-	sbuf_reset(b);
-	if (sbuf_printf(b,
+	n = snprintf(buf, POD_JSON_MAX,
 	    "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"%s\","
 	    "\"generateName\":\"%s-\",\"namespace\":\"%s\",\"uid\":\"%s\","
 	    "\"resourceVersion\":\"%" PRIu64 "\",\"creationTimestamp\":\"%s\",\"labels\":"
@@ -209,10 +239,11 @@ put_pod(struct sim *s, const char *ns, const char *app, const char *hash, const 
 	    name, owner, ns, uid, rv, ts, app, hash[0] ? "pod-template-hash" :
 	    "controller-revision-hash", hash[0] ? hash : "1", owner_kind, owner, owner_uid,
 	    app, ns, app, node, ts, ts, ts, ts, host_ip, pip, pip, ts, app, ts, ns, app, ns,
-	    app, cid, cid) < 0)
+	    app, cid, cid);
+	if (n < 0 || n >= POD_JSON_MAX)
 		return -ENOMEM;
 	o = sobj_from_parts(sim_rt(SIM_RT_POD), ns, name, uid, rv, labels, ll, node, "Running",
-	    false, b->data, b->len);
+	    false, buf, (size_t)n);
 	if (o == NULL)
 		return -ENOMEM;
 	sim_store_append_unsorted(s, o);
@@ -226,7 +257,7 @@ int
 sim_generate(struct sim *s, const char *spec, char *err, size_t errlen)
 {
 	struct gen g;
-	struct sbuf b = SBUF_INIT(64 * 1024);
+	char *pbuf = NULL;
 	char ts[32], name[128], ns[64], hash[16], uid[37], ip[32];
 	long masters, workers, i, d, ds_pods, dep_pods, ndeps, p, podidx = 0;
 	char **node_names = NULL, **node_ips = NULL;
@@ -238,6 +269,8 @@ sim_generate(struct sim *s, const char *spec, char *err, size_t errlen)
 	sim_time_rfc3339(s, ts);
 	masters = g.nodes >= 6 ? 3 : 0;
 	workers = g.nodes - masters;
+	if ((pbuf = malloc(POD_JSON_MAX)) == NULL)
+		goto fail;
 	node_names = calloc((size_t)g.nodes, sizeof(char *));
 	node_ips = calloc((size_t)g.nodes, sizeof(char *));
 	if (node_names == NULL || node_ips == NULL)
@@ -264,7 +297,7 @@ sim_generate(struct sim *s, const char *spec, char *err, size_t errlen)
 	ds_pods = g.daemonsets * g.nodes <= g.pods ? g.daemonsets * g.nodes : 0;
 	for (d = 0; ds_pods > 0 && d < g.daemonsets; d++) {
 		snprintf(name, sizeof(name), "node-agent-%ld", d);
-		sim_uid_new(uid);
+		gen_uid(uid);
 		if (put(s, sim_rt(SIM_RT_DAEMONSET), json_pack("{s:s,s:s,s:{s:s,s:s,s:s},"
 		    "s:{s:{s:{s:s}},s:{s:{s:{s:s}},s:{s:[{s:s,s:s}]}}},"
 		    "s:{s:I,s:I,s:I,s:I,s:I,s:i}}",
@@ -280,7 +313,7 @@ sim_generate(struct sim *s, const char *spec, char *err, size_t errlen)
 			goto fail;
 		for (i = 0; i < g.nodes; i++)
 			if (put_pod(s, "kube-system", name, "", "DaemonSet", name, uid,
-			    node_names[i], node_ips[i], podidx++, ts, &b) < 0)
+			    node_names[i], node_ips[i], podidx++, ts, pbuf) < 0)
 				goto fail;
 	}
 	dep_pods = g.pods - ds_pods;
@@ -293,8 +326,8 @@ sim_generate(struct sim *s, const char *spec, char *err, size_t errlen)
 		snprintf(ns, sizeof(ns), "app-%03ld", d % g.namespaces);
 		snprintf(app, sizeof(app), "%s-%ld", app_names[d % STRATA_ARRAY_LEN(app_names)],
 		    d / (long)g.namespaces);
-		sim_uid_new(dep_uid);
-		sim_uid_new(rs_uid);
+		gen_uid(dep_uid);
+		gen_uid(rs_uid);
 		snprintf(hash, sizeof(hash), "%.10s", rs_uid + 26);
 		snprintf(rs, sizeof(rs), "%s-%s", app, hash);
 		if (put(s, sim_rt(SIM_RT_DEPLOYMENT), json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:{s:s},"
@@ -355,7 +388,7 @@ sim_generate(struct sim *s, const char *spec, char *err, size_t errlen)
 			json_array_append_new(addrs, json_pack("{s:s,s:s}", "ip", ip, "nodeName",
 			    node_names[nidx]));
 			if (put_pod(s, ns, app, hash, "ReplicaSet", rs, rs_uid, node_names[nidx],
-			    node_ips[nidx], podidx++, ts, &b) < 0) {
+			    node_ips[nidx], podidx++, ts, pbuf) < 0) {
 				json_decref(addrs);
 				goto fail;
 			}
@@ -380,6 +413,6 @@ fail:
 	}
 	free(node_names);
 	free(node_ips);
-	sbuf_release(&b);
+	free(pbuf);
 	return rc;
 }
