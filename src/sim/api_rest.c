@@ -501,6 +501,14 @@ sim_api_resource(struct sim_req *r)
 	}
 	if (dry_run_flag(r, &flags) < 0)
 		return;
+	/* Bodies are JSON only.  kubectl 1.33's typed clients send protobuf first and fall
+	 * back to JSON on 415, as against a server without protobuf. */
+	if ((strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0) && r->content_type[0] != '\0' &&
+	    strstr(r->content_type, "json") == NULL) {
+		sim_reply_status(r, 415, "UnsupportedMediaType", "the body of the request was in "
+		    "an unknown format - accepted media types include: application/json");
+		return;
+	}
 	if (ro.name == NULL) {
 		if (strcmp(m, "GET") == 0) {
 			w = sim_req_arg(r, "watch");

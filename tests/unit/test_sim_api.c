@@ -252,6 +252,10 @@ START_TEST(test_create_and_dry_run)
 	ck_assert_str_eq(simt_str(R.json, "data.k"), "w");
 	ck_assert_int_eq(SIMT_GET(S, "/api/v1/namespaces/shop/configmaps/new", &R), 200);
 	ck_assert_str_eq(simt_str(R.json, "data.k"), "v");
+	/* Bodies are JSON only: protobuf is refused as unsupported, not as malformed. */
+	ck_assert_int_eq(simt_req(S, "POST", "/api/v1/namespaces/shop/configmaps", SIMT_TOKEN,
+	    "application/vnd.kubernetes.protobuf", "k8s\x01", NULL, &R), 415);
+	ck_assert_str_eq(simt_str(R.json, "reason"), "UnsupportedMediaType");
 	/* generateName */
 	ck_assert_int_eq(simt_req(S, "POST", "/api/v1/namespaces/shop/configmaps", SIMT_TOKEN,
 	    NULL, "{\"metadata\":{\"generateName\":\"gen-\"}}", NULL, &R), 201);
