@@ -29,6 +29,9 @@ struct coord_service_options {
 	bool		 no_fsync;	/* tests and benchmarks only */
 	double		 time_scale;	/* --time-scale: divides waits and timeouts (>= 1) */
 	unsigned	 page_size;	/* list page size (0: 500) */
+	bool		 no_leases;	/* in-process target locks only (one server) */
+	const char	*lease_namespace; /* where the per-target Leases live (NULL:
+					   kube-system) */
 };
 
 struct coord_service;

@@ -92,6 +92,8 @@ void		 mcp_server_feed_eof(struct mcp_server *srv);
  */
 void		 mcp_server_shutdown(struct mcp_server *srv, const char *reason);
 bool		 mcp_server_idle(const struct mcp_server *srv);
+/* True once mcp_server_shutdown() ran (the client closed stdin, or a signal). */
+bool		 mcp_server_shutting_down(const struct mcp_server *srv);
 /* Called (once per transition) when the server is shut down and no call is running. */
 void		 mcp_server_on_idle(struct mcp_server *srv, void (*fn)(void *arg), void *arg);
 uv_loop_t	*mcp_server_loop(const struct mcp_server *srv);

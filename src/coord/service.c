@@ -97,6 +97,42 @@ svc_progress(struct mcp_call *call, double progress, double total, const char *f
 	(void)mcp_call_progress(call, progress, total, msg);
 }
 
+struct svc_deferred {
+	uv_timer_t	 timer;
+	void		(*fn)(void *arg);
+	void		*arg;
+};
+
+static void
+svc_deferred_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void
+svc_deferred_fire(uv_timer_t *t)
+{
+	struct svc_deferred *d = t->data;
+
+	d->fn(d->arg);
+	uv_close((uv_handle_t *)&d->timer, svc_deferred_closed);
+}
+
+int
+svc_defer(struct coord_service *svc, void (*fn)(void *arg), void *arg)
+{
+	struct svc_deferred *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -ENOMEM;
+	d->fn = fn;
+	d->arg = arg;
+	uv_timer_init(svc->loop, &d->timer);
+	d->timer.data = d;
+	uv_timer_start(&d->timer, svc_deferred_fire, 0, 0);
+	return 0;
+}
+
 /* ---- resources: strata://plans/{id}, strata://executions/{id} ----------------------- */
 
 static int
@@ -186,7 +222,9 @@ coord_service_new(uv_loop_t *loop, struct mcp_server *srv,
 	svc->opt.kubeconfig = svc_strdup(svc->opt.kubeconfig);
 	svc->opt.context = svc_strdup(svc->opt.context);
 	svc->opt.state_dir = svc_strdup(svc->opt.state_dir);
-	if ((opt != NULL && opt->kubeconfig != NULL && svc->opt.kubeconfig == NULL) ||
+	svc->opt.lease_namespace = svc_strdup(svc->opt.lease_namespace);
+	if ((opt != NULL && opt->lease_namespace != NULL &&
+	    svc->opt.lease_namespace == NULL) || (opt != NULL && opt->kubeconfig != NULL && svc->opt.kubeconfig == NULL) ||
 	    (opt != NULL && opt->context != NULL && svc->opt.context == NULL) ||
 	    (opt != NULL && opt->state_dir != NULL && svc->opt.state_dir == NULL))
 		goto nomem;
@@ -194,6 +232,8 @@ coord_service_new(uv_loop_t *loop, struct mcp_server *srv,
 		svc->opt.time_scale = 1.0;
 	if (mcp_tool_set_handler(srv, "detect_layers", svc_detect_layers, svc) != 0 ||
 	    mcp_tool_set_handler(srv, "plan_remediation", svc_plan_remediation, svc) != 0 ||
+	    mcp_tool_set_handler(srv, "execute_plan", svc_execute_plan, svc) != 0 ||
+	    mcp_tool_set_handler(srv, "rollback_plan", svc_rollback_plan, svc) != 0 ||
 	    mcp_resource_set_provider(srv, "plans", svc_plans_list, svc_plans_read, svc) != 0 ||
 	    mcp_resource_set_provider(srv, "executions", svc_execs_list, svc_execs_read,
 	    svc) != 0) {
@@ -245,5 +285,6 @@ coord_service_free(struct coord_service *svc)
 	free((char *)svc->opt.kubeconfig);
 	free((char *)svc->opt.context);
 	free((char *)svc->opt.state_dir);
+	free((char *)svc->opt.lease_namespace);
 	free(svc);
 }

@@ -45,6 +45,12 @@ struct coord_store *svc_store(struct coord_service *svc, char *err, size_t errle
 /* Tool handlers (service_detect.c, service_plan.c). */
 void	svc_detect_layers(struct mcp_call *call, json_t *args, void *arg);
 void	svc_plan_remediation(struct mcp_call *call, json_t *args, void *arg);
+void	svc_execute_plan(struct mcp_call *call, json_t *args, void *arg);
+void	svc_rollback_plan(struct mcp_call *call, json_t *args, void *arg);
+
+/* Runs fn(arg) on the next loop iteration (out of the current callback's way).
+ * Returns 0 or -ENOMEM. */
+int	svc_defer(struct coord_service *svc, void (*fn)(void *arg), void *arg);
 
 /* `s`, or `def` when s is NULL. */
 static inline const char *

@@ -136,6 +136,12 @@ mcp_server_shutdown(struct mcp_server *srv, const char *reason)
 }
 
 bool
+mcp_server_shutting_down(const struct mcp_server *srv)
+{
+	return srv->shutting_down;
+}
+
+bool
 mcp_server_idle(const struct mcp_server *srv)
 {
 	return srv->ncalls == 0;
