@@ -73,7 +73,8 @@ const struct kube_config *kube_client_config(const struct kube_client *c);
  * callback runs inside this call), a running exec plugin is killed, then
  * curl_multi_cleanup, then the client's handles are closed.  Run the loop afterwards
  * (uv_run) so the close callbacks free the memory; then the loop has no handles of
- * ours left.  Do not call it from inside a kube callback (defer it to a uv handle).
+ * ours left.  It may be called from inside a kube callback (completion or page): the
+ * curl teardown then happens when curl's message loop returns.
  */
 void	kube_client_close(struct kube_client *c);
 /* Number of requests (including lists) not yet completed. */

@@ -161,5 +161,10 @@ kube_client_close(struct kube_client *c)
 	c->connect_to_list = NULL;
 	kube_config_free(c->cfg);
 	c->cfg = NULL;
+	/* Inside curl's message loop the multi must outlive the loop: finish there. */
+	if (c->draining > 0) {
+		c->close_pending = 1;
+		return;
+	}
 	kube_http_cleanup(c);	/* the client is freed in the timer close callback */
 }

@@ -230,11 +230,16 @@ run_finish(struct kube_exec_run *r)
 	while ((req = TAILQ_FIRST(&x->waiters)) != NULL) {
 		TAILQ_REMOVE(&x->waiters, req, wait_entry);
 		TAILQ_INSERT_TAIL(&ready, req, wait_entry);
+		req->waiting_exec = 0;	/* no longer on x->waiters */
 	}
+	/*
+	 * A callback may close the client (x is freed then) or cancel requests still in
+	 * `ready`; completed requests stay allocated until the loop's close callbacks.
+	 */
 	while ((req = TAILQ_FIRST(&ready)) != NULL) {
 		TAILQ_REMOVE(&ready, req, wait_entry);
-		req->waiting_exec = 0;
-		kube_request_resume(req, ep);
+		if (!req->done)
+			kube_request_resume(req, ep);
 	}
 }
 

@@ -34,6 +34,8 @@ http_drain(struct kube_client *c)
 	CURL *easy;
 	int left;
 
+	/* User callbacks run below; one may close the client (see kube_client_close). */
+	c->draining++;
 	while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
@@ -49,6 +51,8 @@ http_drain(struct kube_client *c)
 		}
 		kube_request_transfer_done(req, result);
 	}
+	if (--c->draining == 0 && c->close_pending)
+		kube_http_cleanup(c);
 }
 
 static void

@@ -138,6 +138,8 @@ struct kube_client {
 	CURLM			*multi;
 	uv_timer_t		 timer;		/* curl's timer */
 	int			 closing;
+	int			 draining;	/* inside http_drain (user callbacks run) */
+	int			 close_pending;	/* kube_client_close called while draining */
 	struct kube_req_list	 reqs;		/* all live requests */
 	size_t			 npending;
 	char			*base_url;	/* scheme://host:port[/prefix] (tls-server-name applied) */

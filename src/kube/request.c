@@ -75,6 +75,9 @@ kube_request_complete(struct kube_request *req, json_t *result, const struct kub
 	req->waiting_exec = 0;
 	req_easy_release(req);
 	uv_timer_stop(&req->timer);
+	/* Off the client's list first: the callback may close the client. */
+	TAILQ_REMOVE(&c->reqs, req, entry);
+	c->npending--;
 	if (err != NULL) {
 		e = *err;
 		e.attempts = req->attempts;
@@ -82,8 +85,6 @@ kube_request_complete(struct kube_request *req, json_t *result, const struct kub
 	} else {
 		req->cb(req, result, NULL, req->arg);
 	}
-	TAILQ_REMOVE(&c->reqs, req, entry);
-	c->npending--;
 	uv_close((uv_handle_t *)&req->timer, req_close_cb);
 }
 

@@ -526,6 +526,92 @@ START_TEST(test_cancel)
 }
 END_TEST
 
+/* Closing the client from inside a completion callback and from a page callback. */
+struct closer {
+	int			 done, others_cancelled;
+	struct kube_client	*c;
+};
+
+static void
+close_in_cb(struct kube_request *req, json_t *res, const struct kube_error *e, void *arg)
+{
+	struct closer *cl = arg;
+
+	cl->done++;
+	if (cl->c != NULL) {
+		kube_client_close(cl->c);	/* others complete now, with -ECANCELED */
+		cl->c = NULL;
+	}
+}
+
+static void
+count_cancel(struct kube_request *req, json_t *res, const struct kube_error *e, void *arg)
+{
+	struct closer *cl = arg;
+
+	if (e != NULL && e->code == -ECANCELED)
+		cl->others_cancelled++;
+}
+
+static int
+close_in_page(struct kube_request *req, const struct kube_page *p, void *arg)
+{
+	struct closer *cl = arg;
+
+	if (cl->c != NULL) {
+		kube_client_close(cl->c);
+		cl->c = NULL;
+	}
+	return 0;
+}
+
+static void
+list_closed_done(struct kube_request *req, json_t *res, const struct kube_error *e,
+    void *arg)
+{
+	struct closer *cl = arg;
+
+	cl->done++;
+	if (e != NULL && e->code == -ECANCELED)
+		cl->others_cancelled++;
+}
+
+START_TEST(test_close_from_callbacks)
+{
+	struct kube_ref pods = KUBE_REF_POD(NULL, NULL);
+	struct kube_opts o = { 0 };
+	struct closer cl;
+	int i;
+
+	client = client_with("    token: " TOKEN, NULL);
+	fakeapi_fault(fa, "GET", "/slow", -1, 0, 0, 1500, 0);
+	memset(&cl, 0, sizeof(cl));
+	cl.c = client;
+	for (i = 0; i < 5; i++)
+		ck_assert_ptr_nonnull(kube_request_raw(client, "GET", "/slow", NULL, NULL, NULL,
+		    count_cancel, &cl, err, sizeof(err)));
+	ck_assert_ptr_nonnull(kube_request_raw(client, "GET", "/version", NULL, NULL, NULL,
+	    close_in_cb, &cl, err, sizeof(err)));
+	ck_assert(kt_run_until(&loop, &cl.done, 5000));
+	ck_assert_int_eq(cl.others_cancelled, 5);
+	client = NULL;
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(kt_count_handles(&loop), 0);
+
+	/* From a page callback: the list itself completes with -ECANCELED. */
+	client = client_with("    token: " TOKEN, NULL);
+	memset(&cl, 0, sizeof(cl));
+	cl.c = client;
+	o.limit = 10;
+	ck_assert_ptr_nonnull(kube_list(client, &pods, &o, close_in_page, list_closed_done,
+	    &cl, err, sizeof(err)));
+	ck_assert(kt_run_until(&loop, &cl.done, 5000));
+	ck_assert_int_eq(cl.others_cancelled, 1);
+	client = NULL;
+	finish();
+}
+END_TEST
+
 /* ---- caps and bad bodies ---- */
 
 START_TEST(test_caps_and_bad_json)
@@ -902,6 +988,7 @@ kube_client_suite(void)
 	tcase_add_test(tc, test_faults_retry_and_deadline);
 	tcase_add_test(tc, test_connection_refused);
 	tcase_add_test(tc, test_cancel);
+	tcase_add_test(tc, test_close_from_callbacks);
 	tcase_add_test(tc, test_caps_and_bad_json);
 	tcase_add_test(tc, test_discovery);
 	tcase_add_test(tc, test_check_cluster);
