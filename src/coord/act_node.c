@@ -292,7 +292,7 @@ act_drain(struct exec_task *t)
 
 /* ---- reboot ---------------------------------------------------------------------------- */
 
-enum { RB_GET, RB_GOT, RB_CREATED, RB_POLL, RB_POLLED, RB_CLEANED };
+enum { RB_GET, RB_GOT, RB_CREATED, RB_POLL, RB_POLLED, RB_CLEANED, RB_FAILED };
 
 static json_t *
 reboot_pod(const struct exec_task *t, const char *name)
@@ -364,9 +364,21 @@ act_reboot_node(struct exec_task *t)
 				    NULL);
 			}
 		}
-		return act_poll_again(t, RB_POLL, "the node to go down and come back Ready");
+		if (act_poll_again(t, RB_POLL, "the node to go down and come back Ready") ==
+		    TASK_WAIT)
+			return TASK_WAIT;
+		/* timed out or cancelled: never leave the privileged pod behind */
+		json_object_set_new(t->scratch, "failure", json_string(t->msg));
+		t->phase = RB_FAILED;
+		return task_delete(t, &KUBE_REF_POD(t->run->reboot_ns, name), NULL);
 	case RB_CLEANED:
 		return TASK_DONE;	/* the reboot pod is gone or will be collected */
+	case RB_FAILED:
+		if (t->kerr.code != 0 && t->kerr.http_status != 404)
+			return task_fail(t, "%s; the reboot pod %s/%s could not be deleted: %s",
+			    exec_jstr(t->scratch, "failure"), t->run->reboot_ns, name,
+			    t->kerr.message);
+		return task_fail(t, "%s", exec_jstr(t->scratch, "failure"));
 	default:
 		return task_fail(t, "reboot: bad state");
 	}

@@ -97,6 +97,35 @@ rollout_wait(struct exec_task *t, int p)
 	return act_poll_again(t, p, why);
 }
 
+/*
+ * A compensation's verification: the Deployment's template is the one written and the
+ * controller has observed it.  Not "available": the recorded state being restored was
+ * often the broken one, and a restore that demanded health would never verify.
+ */
+static int
+restored_wait(struct exec_task *t, int p)
+{
+	struct kube_ref ref;
+
+	act_target_ref(t, &ref);
+	if (t->dry_run)
+		return TASK_DONE;
+	if (t->phase == p) {
+		t->phase = p + 1;
+		return task_get(t, &ref);
+	}
+	if (t->kerr.code == 0 && exec_jint(t->resp, "status.observedGeneration", 0) >=
+	    exec_jint(t->resp, "metadata.generation", 0)) {
+		if (!json_equal(exec_jget(t->resp, "spec.template"),
+		    json_object_get(t->scratch, "written")))
+			return task_fail(t, "the Deployment's template changed again after "
+			    "the restore (someone else is writing it)");
+		return TASK_DONE;
+	}
+	return act_poll_again(t, p, "the Deployment controller to observe the restored "
+	    "template");
+}
+
 static bool
 crashlooping(const json_t *pods)
 {
@@ -257,8 +286,13 @@ scale_to(struct exec_task *t, json_t *replicas)
 		if (t->kerr.code != 0)
 			return task_fail_kerr(t, "scaling");
 		t->phase = 2;
+		if (t->compensating) {
+			json_t *w = json_deep_copy(exec_jget(t->resp, "spec.template"));
+
+			json_object_set_new(t->scratch, "written", w ? w : json_null());
+		}
 	}
-	return rollout_wait(t, 2);
+	return t->compensating ? restored_wait(t, 2) : rollout_wait(t, 2);
 }
 
 int
@@ -302,6 +336,7 @@ modify_template(struct exec_task *t, bool (*change)(struct exec_task *t, json_t 
 			return TASK_FAIL;
 		}
 		json_object_del(dep, "status");
+		json_object_set(t->scratch, "written", exec_jget(dep, "spec.template"));
 		t->phase = PT_PUT;
 		{
 			int rc = task_replace(t, &ref, dep);
@@ -317,7 +352,8 @@ modify_template(struct exec_task *t, bool (*change)(struct exec_task *t, json_t 
 		t->phase = PT_WAIT;
 		/* FALLTHROUGH */
 	default:
-		return rollout_wait(t, PT_WAIT);
+		return t->compensating ? restored_wait(t, PT_WAIT) :
+		    rollout_wait(t, PT_WAIT);
 	}
 }
 

@@ -140,6 +140,9 @@ result_build(struct coord_run *r, const char *status)
 	    "checkpoints", r->cps, "message", r->message);
 	if (res == NULL)
 		return NULL;
+	json_object_set_new(res, "stats", json_pack("{s:I, s:I, s:I}", "requests",
+	    (json_int_t)r->req_count, "request_ms", (json_int_t)r->req_ms, "elapsed_ms",
+	    (json_int_t)(strata_now_ms() - r->started_ms)));
 	if (json_array_size(r->rb_steps) > 0 || r->rb_status != NULL)
 		json_object_set_new(res, "rollback", json_pack("{s:s, s:O}", "status",
 		    r->rb_status ? r->rb_status : status, "steps", r->rb_steps));
@@ -232,6 +235,7 @@ run_new(const struct coord_run_options *o, struct coord_run **out, char *err,
 	if (r->o.lease_duration_s == 0)
 		r->o.lease_duration_s = 60;
 	r->dry_run = o->dry_run;
+	r->started_ms = strata_now_ms();
 	gethostname(host, sizeof(host) - 1);
 	snprintf(buf, sizeof(buf), "strata-mcp/%s/%ld", host, (long)getpid());
 	r->holder = strdup(o->holder ? o->holder : buf);

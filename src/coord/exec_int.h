@@ -51,6 +51,7 @@ struct exec_task {
 	bool			 skipped;	/* done, nothing needed doing */
 	bool			 irreversible;
 	bool			 cancellable;	/* a forward step: stops on cancel */
+	bool			 compensating;	/* a rollback compensation */
 	uint64_t		 started_ms;
 	uint64_t		 deadline_ms;	/* real time; 0: none */
 	unsigned		 conflicts;	/* 409 retries so far */
@@ -115,6 +116,9 @@ struct coord_run {
 	bool			 done_called;
 	bool			 freeing;
 	uint64_t		 last_progress_ms;
+	uint64_t		 started_ms;
+	uint64_t		 req_count;	/* requests made by tasks */
+	uint64_t		 req_ms;	/* summed time they took */
 };
 
 /* exec.c */

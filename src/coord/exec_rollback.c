@@ -162,6 +162,7 @@ comp_next(struct coord_run *r)
 		return;
 	}
 	t->spec = step;
+	t->compensating = true;
 	t->before = json_incref(before);
 	t->params = act_resolve_params(exec_jget(step, "compensation.params"), before, step);
 	if (t->params == NULL)

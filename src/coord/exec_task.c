@@ -21,6 +21,7 @@ struct ticket {
 	const char	*method;	/* static; NULL: not a mutation */
 	char		 path[512];
 	bool		 list;
+	uint64_t	 start_ms;
 };
 
 static void task_drive(struct exec_task *t);
@@ -135,6 +136,8 @@ task_complete(struct ticket *tk, json_t *result, const struct kube_error *err)
 	}
 	t->req = NULL;
 	t->ticket = NULL;
+	t->run->req_count++;
+	t->run->req_ms += strata_now_ms() - tk->start_ms;
 	if (tk->method != NULL && t->run->ex != NULL) {
 		char e[256];
 		long status = err ? err->http_status : (tk->method[0] == 'P' &&
@@ -204,6 +207,7 @@ ticket_new(struct exec_task *t, const char *method, const struct kube_ref *ref)
 		return NULL;
 	tk->t = t;
 	tk->method = method;
+	tk->start_ms = strata_now_ms();
 	if (ref != NULL && kube_ref_path(ref, tk->path, sizeof(tk->path)) != 0)
 		snprintf(tk->path, sizeof(tk->path), "(unprintable path)");
 	return tk;

@@ -7,7 +7,7 @@
 #include "testutil.h"
 
 #define SC_CRASH	"examples/scenarios/05-app-only-crashloop.json"
-#define SC_MCO		"examples/scenarios/02-mco-rollout-app-degradation.json"
+#define SC_OK		"examples/scenarios/04-healthy-cluster.json"
 
 static json_t *
 deploy(struct xt *x, const char *ns, const char *name)
@@ -18,7 +18,12 @@ deploy(struct xt *x, const char *ns, const char *name)
 	return d;
 }
 
-START_TEST(test_execute_then_rollback_restores_template)
+/*
+ * The planner's plan for a crash-looping app restarts it; the restart cannot make the
+ * pods healthy, the rollout exceeds its deadline, and the rollback puts the recorded pod
+ * template back exactly.  A second rollback has nothing to do.
+ */
+START_TEST(test_failed_restart_rolled_back_exactly)
 {
 	struct xt x;
 	struct coord_run_options o;
@@ -36,23 +41,17 @@ START_TEST(test_execute_then_rollback_restores_template)
 	xt_wait(&x, 60000);
 	ck_assert_int_eq(x.status, 0);
 	ck_assert_int_gt(x.progress, 2);
-	/* the restart happened: the step says so, and it was journalled with its before-state */
 	ck_assert_str_eq(xt_str(json_array_get(json_object_get(x.result, "steps"), 0),
-	    "status", NULL, NULL), "succeeded");
+	    "status", NULL, NULL), "failed");
 	ck_assert_ptr_nonnull(json_object_get(coord_exec_step(coord_store_exec_get(x.store,
 	    exec_id), 1), "before_state"));
-	if (strcmp(xt_status(&x), "succeeded") == 0) {
-		ck_assert_int_eq(coord_run_rollback(&o, exec_id, &run, err, sizeof(err)), 0);
-		xt_wait(&x, 60000);
-	}
 	ck_assert_msg(strcmp(xt_status(&x), "rolled_back") == 0, "status %s: %s",
-	    xt_status(&x), json_dumps(x.result, JSON_COMPACT));
+	    xt_status(&x), json_string_value(json_object_get(x.result, "message")));
 	after = deploy(&x, "tickets", "tickets-api");
 	ck_assert_msg(json_equal(json_object_get(json_object_get(before, "spec"), "template"),
 	    json_object_get(json_object_get(after, "spec"), "template")),
 	    "template not restored exactly");
 	json_decref(after);
-	/* a second rollback has nothing left to do */
 	ck_assert_int_eq(coord_run_rollback(&o, exec_id, &run, err, sizeof(err)), 0);
 	xt_wait(&x, 30000);
 	ck_assert_str_eq(xt_status(&x), "nothing_to_roll_back");
@@ -101,8 +100,8 @@ START_TEST(test_dry_run_changes_nothing)
 	char *plan;
 	json_t *a, *b;
 
-	xt_start(&x, SC_CRASH);
-	plan = xt_plan(&x, SC_CRASH, NULL);
+	xt_start(&x, SC_OK);
+	plan = xt_plan_restart(&x, "api", "api");
 	xt_sleep(&x, 1500);	/* let the controllers settle the scenario */
 	a = rv_map(&x);
 	o = xt_opts(&x, true);
@@ -125,8 +124,8 @@ START_TEST(test_dry_run_changes_nothing)
 				nl++;
 		ck_assert_int_eq(nl, 0);
 	}
-	ck_assert_msg(json_equal(json_object_get(a, "deployments/tickets/tickets-api"),
-	    json_object_get(b, "deployments/tickets/tickets-api")), "deployment changed");
+	ck_assert_msg(json_equal(json_object_get(a, "deployments/api/api"),
+	    json_object_get(b, "deployments/api/api")), "deployment changed");
 	json_decref(a);
 	json_decref(b);
 	free(plan);
@@ -143,24 +142,24 @@ START_TEST(test_conflicts_and_cancel)
 	char *plan;
 	json_t *before, *after;
 
-	xt_start(&x, SC_CRASH);
-	plan = xt_plan(&x, SC_CRASH, NULL);
-	before = deploy(&x, "tickets", "tickets-api");
+	xt_start(&x, SC_OK);
+	plan = xt_plan_restart(&x, "api", "api");
+	before = deploy(&x, "api", "api");
 	o = xt_opts(&x, false);
 	/* cancelled right after the restart went through: the checkpoint does not run and
 	 * the restart is undone */
-	x.cancel_on = "restart_deployment tickets-api: succeeded";
+	x.cancel_on = "restart_deployment api: succeeded";
 	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
 	/* same targets while the first holds them: refused in-process */
 	ck_assert_int_eq(coord_run_execute(&o, plan, &run2, err, sizeof(err)), -EBUSY);
-	ck_assert_ptr_nonnull(strstr(err, "tickets-api"));
+	ck_assert_ptr_nonnull(strstr(err, "api/api"));
 	xt_wait(&x, 60000);
 	ck_assert_int_eq(x.cancelled, 1);
 	ck_assert_int_eq(json_array_size(json_object_get(x.result, "checkpoints")), 0);
 	ck_assert_str_eq(xt_str(x.result, "rollback", "status", NULL), "rolled_back");
 	ck_assert_msg(strcmp(xt_status(&x), "cancelled") == 0, "status %s",
 	    xt_status(&x));
-	after = deploy(&x, "tickets", "tickets-api");
+	after = deploy(&x, "api", "api");
 	ck_assert(json_equal(json_object_get(json_object_get(before, "spec"), "template"),
 	    json_object_get(json_object_get(after, "spec"), "template")));
 	json_decref(after);
@@ -181,11 +180,11 @@ START_TEST(test_lease_held_elsewhere)
 	time_t t = time(NULL);
 	struct tm tm;
 
-	xt_start(&x, SC_CRASH);
-	plan = xt_plan(&x, SC_CRASH, NULL);
+	xt_start(&x, SC_OK);
+	plan = xt_plan_restart(&x, "api", "api");
 	/* another Strata server holds Deployment tickets/tickets-api */
 	{
-		struct coord_target tg = { "Deployment", "tickets", "tickets-api" };
+		struct coord_target tg = { "Deployment", "api", "api" };
 		char key[300];
 		struct xt_get g = { NULL, 0, 0 };
 		extern int lease_name_for(const char *key, char out[64]);
@@ -206,7 +205,7 @@ START_TEST(test_lease_held_elsewhere)
 		json_decref(g.obj);
 		json_decref(lease);
 	}
-	dep = deploy(&x, "tickets", "tickets-api");
+	dep = deploy(&x, "api", "api");
 	o = xt_opts(&x, false);
 	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
 	xt_wait(&x, 20000);
@@ -215,13 +214,139 @@ START_TEST(test_lease_held_elsewhere)
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(x.result, "message")),
 	    "xt-holder-b"));
 	{	/* nothing was changed */
-		json_t *d2 = deploy(&x, "tickets", "tickets-api");
+		json_t *d2 = deploy(&x, "api", "api");
 
 		ck_assert(json_equal(json_object_get(dep, "metadata"),
 		    json_object_get(d2, "metadata")));
 		json_decref(d2);
 	}
 	json_decref(dep);
+	free(plan);
+	xt_stop(&x);
+}
+END_TEST
+
+/* Aborts the run from its progress callback once the restart's PATCH is audited. */
+static void
+abort_progress(struct coord_run *run, size_t step, size_t total, const char *msg,
+    void *arg)
+{
+	struct xt *x = arg;
+
+	(void)step;
+	(void)total;
+	x->progress++;
+	if (!x->cancelled && strstr(msg, "still running step 1") != NULL) {
+		struct coord_exec *ex = coord_store_exec_get(x->store,
+		    coord_run_execution_id(run));
+		json_t *audit = coord_exec_audit_load(ex, NULL, 0), *a;
+		size_t i;
+
+		json_array_foreach(audit, i, a)
+			if (strcmp(json_string_value(json_object_get(a, "method")), "PATCH") ==
+			    0 && !x->cancelled) {
+				/* the restart is in the cluster: stop dead, as a crash would */
+				x->cancelled = 1;
+				coord_run_abort(run);
+			}
+		json_decref(audit);
+	}
+}
+
+START_TEST(test_interrupted_then_rolled_back_after_reopen)
+{
+	struct xt x;
+	struct coord_run_options o;
+	struct coord_run *run;
+	struct coord_exec *ex;
+	char err[512], exec_id[COORD_STORE_ID_MAX];
+	char *plan;
+	json_t *before, *after;
+
+	xt_start(&x, SC_OK);
+	plan = xt_plan_restart(&x, "api", "api");
+	before = deploy(&x, "api", "api");
+	/* make the rollout slow so the run is caught in its wait */
+	ck_assert_int_eq(sim_fault_add(x.sim, "method=GET,path=/apis/apps/v1/namespaces/"
+	    "api/deployments/api,latency_ms=150", err, sizeof(err)), 0);
+	o = xt_opts(&x, false);
+	o.progress = abort_progress;
+	o.progress_interval_ms = 20;
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	snprintf(exec_id, sizeof(exec_id), "%s", coord_run_execution_id(run));
+	xt_wait(&x, 60000);
+	sim_fault_clear(x.sim);
+	ck_assert_int_eq(x.cancelled, 1);
+	ck_assert_str_eq(xt_status(&x), "interrupted");
+	/* the process "restarts": the journal is all that is left */
+	coord_store_close(x.store);
+	xt_store_open(&x);
+	ex = coord_store_exec_get(x.store, exec_id);
+	ck_assert_ptr_nonnull(ex);
+	ck_assert_int_eq(coord_exec_status(ex), COORD_EXEC_INTERRUPTED);
+	o = xt_opts(&x, false);
+	ck_assert_msg(coord_run_rollback(&o, exec_id, &run, err, sizeof(err)) == 0, "%s",
+	    err);
+	xt_wait(&x, 60000);
+	ck_assert_str_eq(xt_status(&x), "rolled_back");
+	after = deploy(&x, "api", "api");
+	ck_assert(json_equal(json_object_get(json_object_get(before, "spec"), "template"),
+	    json_object_get(json_object_get(after, "spec"), "template")));
+	json_decref(after);
+	json_decref(before);
+	free(plan);
+	xt_stop(&x);
+}
+END_TEST
+
+START_TEST(test_faults_never_half_applied)
+{
+	struct xt x;
+	struct coord_run_options o;
+	struct coord_run *run;
+	char err[512], exec_id[COORD_STORE_ID_MAX];
+	char *plan;
+	json_t *before, *after;
+
+	xt_start(&x, SC_OK);
+	plan = xt_plan_restart(&x, "api", "api");
+	before = deploy(&x, "api", "api");
+	o = xt_opts(&x, false);
+	/* 1. reads fail with 500 twice and a connection is dropped: the client retries
+	 *    GETs, the run succeeds */
+	ck_assert_int_eq(sim_fault_add(x.sim, "method=GET,path=/apis/apps/v1/namespaces/"
+	    "api/deployments/api,status=500,count=2;method=GET,path=/apis/apps/v1/"
+	    "namespaces/api/deployments/api,reset,count=1", err, sizeof(err)), 0);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	snprintf(exec_id, sizeof(exec_id), "%s", coord_run_execution_id(run));
+	xt_wait(&x, 60000);
+	ck_assert_msg(strcmp(xt_status(&x), "succeeded") == 0, "%s", xt_status(&x));
+	/* 2. the compensation's PUT meets a 409: re-read and retried */
+	ck_assert_int_eq(sim_fault_add(x.sim, "method=PUT,path=/apis/apps/v1/namespaces/"
+	    "api/deployments/api,conflict,count=2", err, sizeof(err)), 0);
+	ck_assert_int_eq(coord_run_rollback(&o, exec_id, &run, err, sizeof(err)), 0);
+	xt_wait(&x, 60000);
+	ck_assert_str_eq(xt_status(&x), "rolled_back");
+	after = deploy(&x, "api", "api");
+	ck_assert(json_equal(json_object_get(json_object_get(before, "spec"), "template"),
+	    json_object_get(json_object_get(after, "spec"), "template")));
+	json_decref(after);
+	/* 3. the mutation itself fails with 500 (a PATCH is not retried): the step fails,
+	 *    nothing was applied, so nothing is rolled back and the template is untouched */
+	sim_fault_clear(x.sim);
+	ck_assert_int_eq(sim_fault_add(x.sim, "method=PATCH,path=/apis/apps/v1/namespaces/"
+	    "api/deployments/api*,status=500", err, sizeof(err)), 0);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	xt_wait(&x, 60000);
+	sim_fault_clear(x.sim);
+	ck_assert_str_eq(xt_status(&x), "failed");
+	ck_assert_ptr_nonnull(json_object_get(json_array_get(json_object_get(x.result,
+	    "steps"), 0), "error"));
+	after = deploy(&x, "api", "api");
+	ck_assert(json_equal(json_object_get(json_object_get(before, "spec"), "template"),
+	    json_object_get(json_object_get(after, "spec"), "template")));
+	json_decref(after);
+	json_decref(before);
 	free(plan);
 	xt_stop(&x);
 }
@@ -234,10 +359,12 @@ exec_suite(void)
 	TCase *tc = tcase_create("exec");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_execute_then_rollback_restores_template);
+	tcase_add_test(tc, test_failed_restart_rolled_back_exactly);
 	tcase_add_test(tc, test_dry_run_changes_nothing);
 	tcase_add_test(tc, test_conflicts_and_cancel);
 	tcase_add_test(tc, test_lease_held_elsewhere);
+	tcase_add_test(tc, test_interrupted_then_rolled_back_after_reopen);
+	tcase_add_test(tc, test_faults_never_half_applied);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -42,7 +42,7 @@ struct xt {
 	int			 cancelled;
 };
 
-static void
+static inline void
 xt_store_open(struct xt *x)
 {
 	struct coord_store_options so;
@@ -55,7 +55,7 @@ xt_store_open(struct xt *x)
 	    err);
 }
 
-static void
+static inline void
 xt_start(struct xt *x, const char *scenario)
 {
 	struct sim_options o;
@@ -83,7 +83,7 @@ xt_start(struct xt *x, const char *scenario)
 	xt_store_open(x);
 }
 
-static void
+static inline void
 xt_stop(struct xt *x)
 {
 	char cmd[200];
@@ -99,7 +99,7 @@ xt_stop(struct xt *x)
 }
 
 /* Detect over the scenario file, then plan with it as the live context; stores both. */
-static char *
+static inline char *
 xt_plan(struct xt *x, const char *scenario, const char *options_json)
 {
 	struct coord_detect_request rq;
@@ -132,7 +132,46 @@ xt_plan(struct xt *x, const char *scenario, const char *options_json)
 	return pid;
 }
 
-static void
+/*
+ * A one-step plan written the way the planner writes it (plan_actions.c): rollout restart
+ * of a Deployment, then an application checkpoint.  For a healthy Deployment it
+ * succeeds, so runs can be cancelled, interrupted or faulted mid-way.
+ */
+static inline char *
+xt_plan_restart(struct xt *x, const char *ns, const char *name)
+{
+	json_t *plan;
+	char id[COORD_STORE_ID_MAX], hash[65], err[256];
+
+	coord_store_id_new(COORD_STORE_PLAN, id);
+	plan = json_pack("{s:s, s:n, s:[s], s:[{s:i, s:s, s:s, s:{s:s, s:s, s:s}, s:{}, "
+	    "s:s, s:b, s:b, s:b, s:{s:s, s:{s:s, s:{s:s}}}, s:i, s:{s:s, s:s}, "
+	    "s:[{s:s, s:s, s:s, s:[s]}]}], s:[{s:s, s:i, s:[{s:s, s:{s:s, s:s, s:s}, s:i, "
+	    "s:i}, {s:s, s:{s:s, s:s, s:s}, s:i, s:i}]}], s:b}",
+	    "plan_id", id, "issue_id", "layers", "application", "steps", "index", 1,
+	    "layer", "application", "action", "restart_deployment", "target", "kind",
+	    "Deployment", "namespace", ns, "name", name, "params", "description",
+	    "Restart the Deployment", "required", 1, "reversible", 1, "mutating", 1,
+	    "compensation", "action", "restore_template_annotation", "params", "annotation",
+	    "kubectl.kubernetes.io/restartedAt", "value", "$capture",
+	    "/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt",
+	    "timeout_seconds", 660, "done_condition", "type", "rollout_complete",
+	    "description", "rollout complete", "before_state_capture", "kind", "Deployment",
+	    "namespace", ns, "name", name, "fields", "/spec/template/metadata/annotations",
+	    "checkpoints", "layer", "application", "after_step", 1, "checks", "type",
+	    "deployment_available", "target", "kind", "Deployment", "namespace", ns, "name",
+	    name, "timeout_seconds", 660, "poll_seconds", 10, "type", "pods_running",
+	    "target", "kind", "Deployment", "namespace", ns, "name", name,
+	    "timeout_seconds", 300, "poll_seconds", 10, "refused", 0);
+	ck_assert_ptr_nonnull(plan);
+	ck_assert_int_eq(coord_plan_hash(plan, hash, err, sizeof(err)), 0);
+	json_object_set_new(plan, "hash", json_string(hash));
+	ck_assert_int_eq(coord_store_plan_put(x->store, plan, err, sizeof(err)), 0);
+	json_decref(plan);
+	return strdup(id);
+}
+
+static inline void
 xt_progress(struct coord_run *run, size_t step, size_t total, const char *msg, void *arg)
 {
 	struct xt *x = arg;
@@ -147,7 +186,7 @@ xt_progress(struct coord_run *run, size_t step, size_t total, const char *msg, v
 	}
 }
 
-static void
+static inline void
 xt_done(struct coord_run *run, int status, json_t *result, void *arg)
 {
 	struct xt *x = arg;
@@ -160,7 +199,7 @@ xt_done(struct coord_run *run, int status, json_t *result, void *arg)
 	x->run = NULL;
 }
 
-static struct coord_run_options
+static inline struct coord_run_options
 xt_opts(struct xt *x, bool dry_run)
 {
 	struct coord_run_options o;
@@ -180,14 +219,14 @@ xt_opts(struct xt *x, bool dry_run)
 	return o;
 }
 
-static void
+static inline void
 xt_timeout_cb(uv_timer_t *t)
 {
 	*(int *)t->data = 1;
 }
 
 /* Runs the loop until the current run is done (or ms pass). */
-static void
+static inline void
 xt_wait(struct xt *x, unsigned ms)
 {
 	uv_timer_t tm;
@@ -206,7 +245,7 @@ xt_wait(struct xt *x, unsigned ms)
 	    x->last_msg);
 }
 
-static const char *
+static inline const char *
 xt_status(const struct xt *x)
 {
 	return json_string_value(json_object_get(x->result, "status"));
@@ -218,7 +257,7 @@ struct xt_get {
 	long	 http;
 };
 
-static void
+static inline void
 xt_get_cb(struct kube_request *r, json_t *res, const struct kube_error *e, void *arg)
 {
 	struct xt_get *g = arg;
@@ -230,7 +269,7 @@ xt_get_cb(struct kube_request *r, json_t *res, const struct kube_error *e, void 
 }
 
 /* GET an object or list through the client (new reference, NULL on error). */
-static json_t *
+static inline json_t *
 xt_get(struct xt *x, const struct kube_ref *ref, long *http)
 {
 	struct xt_get g = { NULL, 0, 0 };
@@ -245,7 +284,7 @@ xt_get(struct xt *x, const struct kube_ref *ref, long *http)
 	return g.obj;
 }
 
-static const char *
+static inline const char *
 xt_str(const json_t *o, const char *k1, const char *k2, const char *k3)
 {
 	json_t *v = json_object_get(o, k1);
@@ -258,7 +297,7 @@ xt_str(const json_t *o, const char *k1, const char *k2, const char *k3)
 }
 
 /* Advance the loop (and the simulator) for ms. */
-static void
+static inline void
 xt_sleep(struct xt *x, unsigned ms)
 {
 	uv_timer_t tm;
