@@ -38,7 +38,8 @@ exec_progress(struct coord_run *r, size_t step, size_t total, const char *fmt, .
 	va_end(ap);
 	r->last_progress_ms = strata_now_ms();
 	log_info("exec", "%s: %s", r->exec_id, msg);
-	if (r->o.progress != NULL)
+	/* after an abort the caller is tearing down: no more callbacks but `done` */
+	if (r->o.progress != NULL && !r->aborted)
 		r->o.progress(r, step, total, msg, r->o.arg);
 }
 
@@ -184,6 +185,8 @@ exec_finish(struct coord_run *r, const char *status, int done_status)
 	char e[256];
 	enum coord_exec_status st;
 
+	if (r->final_status != NULL)
+		return;		/* already finishing (an abort from a callback) */
 	task_free(r->task);
 	r->task = NULL;
 	lease_renew_stop(r);

@@ -125,6 +125,8 @@ comp_next(struct coord_run *r)
 	long idx;
 	size_t pos;
 
+	if (r->final_status != NULL)
+		return;		/* aborted from a callback */
 	if (r->comp_i >= json_array_size(r->comp_list)) {
 		rb_finish(r);
 		return;
@@ -173,6 +175,10 @@ comp_next(struct coord_run *r)
 	    exec_jstr(step, "target.name"));
 	exec_progress(r, json_array_size(r->rb_steps), json_array_size(r->comp_list),
 	    "rolling back step %ld: %s %s", idx, action, exec_jstr(step, "target.name"));
+	if (r->final_status != NULL) {
+		task_free(t);
+		return;
+	}
 	r->task = t;
 	task_start(t);
 }
@@ -185,6 +191,10 @@ exec_rollback_start(struct coord_run *r)
 	size_t pos;
 	char e[256];
 
+	if (r->final_status != NULL) {
+		json_decref(view);
+		return;
+	}
 	json_array_clear(r->comp_list);
 	for (pos = r->nsteps; pos-- > 0;) {
 		json_t *step = json_array_get(r->steps, pos);
@@ -240,6 +250,8 @@ exec_release_leases(struct coord_run *r, const char *status, int done_status)
 	struct exec_task *t;
 	size_t i, held = 0;
 
+	if (r->final_status != NULL)
+		return;
 	for (i = 0; i < r->nleases; i++)
 		held += r->leases[i].held;
 	lease_renew_stop(r);

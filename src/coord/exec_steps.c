@@ -156,6 +156,14 @@ next_step(struct coord_run *r)
 	json_t *s;
 	struct exec_task *t;
 
+	if (r->final_status != NULL)
+		return;		/* aborted from a callback */
+	if (r->cancel && r->dry_run) {
+		exec_set_message(r, "dry run cancelled before step %zu: %s", r->cur + 1,
+		    r->cancel_reason ? r->cancel_reason : "");
+		exec_finish(r, "cancelled", 0);
+		return;
+	}
 	if (r->cancel && !r->dry_run) {
 		exec_set_message(r, "cancelled before step %zu: %s", r->cur + 1,
 		    r->cancel_reason ? r->cancel_reason : "");
@@ -184,6 +192,8 @@ next_step(struct coord_run *r)
 	    json_string_value(json_object_get(s, "description")) ?
 	    json_string_value(json_object_get(s, "description")) :
 	    json_string_value(json_object_get(s, "action")));
+	if (r->final_status != NULL)
+		return;		/* aborted from the progress callback */
 	result_set(r, r->cur, "status", json_string("running"));
 	if ((t = task_new(r, act_capture, capture_end, NULL, step_index(s))) == NULL) {
 		exec_set_message(r, "out of memory");
@@ -275,6 +285,8 @@ cp_round(struct coord_run *r)
 	bool all_ok = true, all_over = true;
 	struct exec_task *t;
 
+	if (r->final_status != NULL)
+		return;
 	for (; i < json_array_size(checks); i++) {
 		c = json_array_get(checks, i);
 		if (json_is_true(json_object_get(c, "healthy")))
@@ -377,6 +389,8 @@ checkpoints_after(struct coord_run *r, long after)
 	json_t *cps = json_object_get(r->plan, "checkpoints");
 	size_t k = r->cp_next;
 
+	if (r->final_status != NULL)
+		return;
 	if (r->dry_run || r->cancel) {
 		next_step(r);
 		return;

@@ -352,6 +352,112 @@ START_TEST(test_faults_never_half_applied)
 }
 END_TEST
 
+/* A second server (its own state directory and holder identity) on the same cluster. */
+START_TEST(test_lease_excludes_second_server)
+{
+	struct xt x;
+	struct coord_run_options o, o2;
+	struct coord_run *run, *run2;
+	struct coord_store *st2;
+	struct coord_store_options so;
+	char err[512], dir2[160];
+	char *plan, *plan2;
+	json_t *leases;
+	int first_done;
+
+	xt_start(&x, SC_OK);
+	plan = xt_plan_restart(&x, "api", "api");
+	snprintf(dir2, sizeof(dir2), "%s/state2", x.dir);
+	memset(&so, 0, sizeof(so));
+	so.state_dir = dir2;
+	so.no_fsync = true;
+	ck_assert_int_eq(coord_store_open(&so, &st2, NULL, err, sizeof(err)), 0);
+	plan2 = xt_plan_restart_in(st2, "api", "api");
+	/* server A runs slowly (every read of the Deployment takes 100 ms) */
+	ck_assert_int_eq(sim_fault_add(x.sim, "method=GET,path=/apis/apps/v1/namespaces/"
+	    "api/deployments/api,latency_ms=100", err, sizeof(err)), 0);
+	o = xt_opts(&x, false);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	for (int i = 0; i < 1000; i++) {	/* until A holds its Lease */
+		json_t *l = xt_get(&x, &KUBE_REF_LEASE("kube-system", NULL), NULL);
+		size_t n = json_array_size(json_object_get(l, "items"));
+
+		json_decref(l);
+		if (n > 0)
+			break;
+		xt_sleep(&x, 10);
+	}
+	/* server B: same target, other holder → refused, naming A */
+	o2 = xt_opts(&x, false);
+	o2.store = st2;
+	o2.holder = "xt-holder-b";
+	first_done = x.done;
+	ck_assert_msg(coord_run_execute(&o2, plan2, &run2, err, sizeof(err)) == 0, "%s",
+	    err);
+	xt_wait(&x, 30000);
+	if (x.done == first_done + 1 && x.status == -EBUSY) {
+		ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(x.result,
+		    "message")), "xt-holder-a"));
+		xt_wait(&x, 60000);	/* A finishes */
+	} else
+		ck_abort_msg("server B was not refused: %s", json_dumps(x.result, 0));
+	sim_fault_clear(x.sim);
+	ck_assert_str_eq(xt_status(&x), "succeeded");
+	/* A released its Lease at the end */
+	leases = xt_get(&x, &KUBE_REF_LEASE("kube-system", NULL), NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(leases, "items")), 0);
+	json_decref(leases);
+	/* now B may run */
+	ck_assert_msg(coord_run_execute(&o2, plan2, &run2, err, sizeof(err)) == 0, "%s",
+	    err);
+	xt_wait(&x, 60000);
+	ck_assert_str_eq(xt_status(&x), "succeeded");
+	coord_store_close(st2);
+	free(plan);
+	free(plan2);
+	xt_stop(&x);
+}
+END_TEST
+
+/* A Lease left by a dead server expires and is taken over. */
+START_TEST(test_expired_lease_taken_over)
+{
+	struct xt x;
+	struct coord_run_options o;
+	struct coord_run *run;
+	char err[512], name[64], key[300];
+	char *plan;
+	json_t *lease;
+	struct xt_get g = { NULL, 0, 0 };
+	struct coord_target tg = { "Deployment", "api", "api" };
+	extern int lease_name_for(const char *key, char out[64]);
+
+	xt_start(&x, SC_OK);
+	plan = xt_plan_restart(&x, "api", "api");
+	coord_lock_key(&tg, key, sizeof(key));
+	lease_name_for(key, name);
+	lease = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:i, s:s, s:i}}", "apiVersion",
+	    "coordination.k8s.io/v1", "kind", "Lease", "metadata", "name", name, "namespace",
+	    "kube-system", "spec", "holderIdentity", "dead-server", "leaseDurationSeconds", 15,
+	    "renewTime", "2020-01-01T00:00:00.000000Z", "leaseTransitions", 3);
+	ck_assert_ptr_nonnull(kube_create(x.client, &KUBE_REF_LEASE("kube-system", NULL),
+	    lease, NULL, xt_get_cb, &g, err, sizeof(err)));
+	while (!g.done)
+		uv_run(&x.loop, UV_RUN_ONCE);
+	json_decref(g.obj);
+	json_decref(lease);
+	o = xt_opts(&x, false);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	xt_wait(&x, 60000);
+	ck_assert_int_eq(x.status, 0);
+	ck_assert_str_eq(xt_status(&x), "succeeded");
+	ck_assert_str_eq(xt_str(json_array_get(json_object_get(x.result, "leases"), 0),
+	    "status", NULL, NULL), "released");
+	free(plan);
+	xt_stop(&x);
+}
+END_TEST
+
 static Suite *
 exec_suite(void)
 {
@@ -365,6 +471,8 @@ exec_suite(void)
 	tcase_add_test(tc, test_lease_held_elsewhere);
 	tcase_add_test(tc, test_interrupted_then_rolled_back_after_reopen);
 	tcase_add_test(tc, test_faults_never_half_applied);
+	tcase_add_test(tc, test_lease_excludes_second_server);
+	tcase_add_test(tc, test_expired_lease_taken_over);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -138,7 +138,7 @@ xt_plan(struct xt *x, const char *scenario, const char *options_json)
  * succeeds, so runs can be cancelled, interrupted or faulted mid-way.
  */
 static inline char *
-xt_plan_restart(struct xt *x, const char *ns, const char *name)
+xt_plan_restart_in(struct coord_store *st, const char *ns, const char *name)
 {
 	json_t *plan;
 	char id[COORD_STORE_ID_MAX], hash[65], err[256];
@@ -166,9 +166,15 @@ xt_plan_restart(struct xt *x, const char *ns, const char *name)
 	ck_assert_ptr_nonnull(plan);
 	ck_assert_int_eq(coord_plan_hash(plan, hash, err, sizeof(err)), 0);
 	json_object_set_new(plan, "hash", json_string(hash));
-	ck_assert_int_eq(coord_store_plan_put(x->store, plan, err, sizeof(err)), 0);
+	ck_assert_int_eq(coord_store_plan_put(st, plan, err, sizeof(err)), 0);
 	json_decref(plan);
 	return strdup(id);
+}
+
+static inline char *
+xt_plan_restart(struct xt *x, const char *ns, const char *name)
+{
+	return xt_plan_restart_in(x->store, ns, name);
 }
 
 static inline void
