@@ -124,21 +124,49 @@ int	kube_ref_path(const struct kube_ref *ref, char *out, size_t outlen);
 
 /* ---- requests ----------------------------------------------------------------------- */
 
+struct kube_request;
+
+/*
+ * A list's raw item hook.  The page body is scanned (strata/jscan.h), not parsed: each
+ * element of its `items` is handed over as JSON text — `item`, `len` bytes, borrowed for
+ * the call — with the list's `arg`, in order, before the page callback runs.  Return 0
+ * when the item is consumed, 1 to have it parsed and delivered in the page (page->list
+ * then holds the page's other members and, in `items`, only those parsed items;
+ * page->items_total still counts every item), or a negative errno to fail the list with
+ * it.  A body that is not valid JSON fails the list with -EBADMSG as without the hook.
+ */
+typedef int (*kube_item_fn)(struct kube_request *req, const char *item, size_t len,
+    void *arg);
+
 /* Per-request options; NULL means all defaults. */
 struct kube_opts {
 	const char	*label_selector;	/* labelSelector */
 	const char	*field_selector;	/* fieldSelector */
 	int		 dry_run;		/* dryRun=All on mutations */
 	const char	*field_manager;		/* fieldManager */
-	uint32_t	 timeout_ms;		/* deadline for the whole request incl. retries */
+	/* Deadline for the request including retries (for a list: for each page). */
+	uint32_t	 timeout_ms;
 	int		 max_retries;		/* 0: client default; -1: never retry */
 	/*
-	 * Retries of 5xx, resets and timeouts happen for GET always, for PUT when the body
-	 * carries metadata.resourceVersion, for DELETE with preconditions.  Set this to 1
-	 * to declare another request idempotent (e.g. a PATCH with a `test` op).
+	 * Retry policy.  Jittered exponential backoff (200 ms doubling to 5 s, drawn from
+	 * [d/2, d]), never past the deadline, at most max_retries times:
+	 *  - connection refused: every method (nothing was sent);
+	 *  - 5xx, connection resets, empty replies, timeouts: idempotent requests only —
+	 *    GET always, PUT when the body carries metadata.resourceVersion, DELETE with
+	 *    preconditions; set `idempotent` to declare another one (e.g. a JSON patch
+	 *    with a `test` op);
+	 *  - 429 and 503 with Retry-After: every method, after Retry-After (max 60 s);
+	 *    429 without Retry-After (a PDB-blocked eviction) is returned at once;
+	 *  - 401 with a refreshable credential (exec plugin, token file, in-cluster
+	 *    token): the credential is refreshed and the request re-sent once.
 	 */
 	int		 idempotent;
 	unsigned	 limit;			/* lists: page size (0: 500) */
+	/*
+	 * Lists only: read pages item by item instead of as one tree (see kube_item_fn).
+	 * NULL: every page is parsed whole and delivered to the page callback.
+	 */
+	kube_item_fn	 item_fn;
 };
 
 /*
