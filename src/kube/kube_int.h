@@ -187,6 +187,7 @@ struct kube_request {
 	void			*arg;
 	/* lists */
 	kube_page_fn		 page_cb;
+	kube_item_fn		 item_fn;	/* raw items (list_raw.c) or NULL */
 	char			*cont;		/* continue token */
 	size_t			 page_index;
 	size_t			 items_total;
@@ -209,6 +210,8 @@ void	kube_request_start(struct kube_request *req);
 void	kube_request_again(struct kube_request *req);
 /* Hooks of verbs.c, called by the core for each 2xx body (borrowed). */
 void	kube_list_page(struct kube_request *req, json_t *page);
+/* The same for a list with an item hook: scans req->resp (list_raw.c). */
+void	kube_list_raw_page(struct kube_request *req);
 int	kube_list_expired(struct kube_request *req);
 void	kube_discover_step(struct kube_request *req, json_t *result);
 /* Continue after credentials became available (or failed: err != NULL). */

@@ -479,6 +479,10 @@ req_success(struct kube_request *req)
 	json_error_t jerr;
 	json_t *v;
 
+	if (req->kind == KUBE_REQ_LIST && req->item_fn != NULL) {
+		kube_list_raw_page(req);	/* scanned item by item, not parsed whole */
+		return;
+	}
 	if (req->resp.len == 0)
 		v = json_object();
 	else

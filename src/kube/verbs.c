@@ -314,6 +314,7 @@ kube_list(struct kube_client *c, const struct kube_ref *ref, const struct kube_o
 		return NULL;
 	req->kind = KUBE_REQ_LIST;
 	req->page_cb = page_cb;
+	req->item_fn = o != NULL ? o->item_fn : NULL;
 	kube_request_start(req);
 	return req;
 }
