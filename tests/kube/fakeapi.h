@@ -238,8 +238,10 @@ fake_handler(void *cls, struct MHD_Connection *conn, const char *url, const char
 	    (MHD_KeyValueIterator)fake_collect_arg, q);
 	ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
 	body = fc->body != NULL ? json_loads(fc->body, 0, NULL) : NULL;
-	j = json_pack("{s:s, s:s, s:o, s:s?, s:o?}", "method", method, "path", url, "query",
-	    q, "contentType", ct, "body", body);
+	j = json_pack("{s:s, s:s, s:o, s:s?, s:o?, s:s?, s:s?}", "method", method, "path",
+	    url, "query", q, "contentType", ct, "body", body, "acceptEncoding",
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding"), "host",
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"));
 	return fake_reply(conn, strcmp(method, "POST") == 0 ? 201 : 200, j, 0);
 }
 

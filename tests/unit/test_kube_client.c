@@ -118,6 +118,8 @@ START_TEST(test_verbs_build_requests)
 	ck_assert_str_eq(json_string_value(json_object_get(q, "fieldSelector")),
 	    "spec.nodeName=node-1");
 	ck_assert_str_eq(fa->last_auth, "Bearer " TOKEN);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(r.res,
+	    "acceptEncoding")), "gzip"));
 	kt_result_clear(&r);
 
 	/* POST with dryRun=All; 201 is success. */
@@ -632,6 +634,35 @@ START_TEST(test_caps_and_bad_json)
 }
 END_TEST
 
+/* proxy-url: the request goes to the proxy, in absolute form, for the real server. */
+START_TEST(test_proxy_url)
+{
+	struct kube_config_options o = { NULL, NULL, 0 };
+	struct kube_config *cfg;
+	struct kt_result r;
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+	    "current-context: p\n"
+	    "clusters: [{name: p, cluster: {server: 'http://kube.strata.invalid:6443', "
+	    "proxy-url: 'http://127.0.0.1:%u'}}]\n"
+	    "users: [{name: u, user: {token: " TOKEN "}}]\n"
+	    "contexts: [{name: p, context: {cluster: p, user: u}}]\n", fa->port);
+	kcpath = kt_write(dir, "kc-proxy", buf);
+	o.kubeconfig = kcpath;
+	ck_assert_msg(kube_config_load(&o, &cfg, err, sizeof(err)) == 0, "%s", err);
+	client = kube_client_new(&loop, cfg, NULL, err, sizeof(err));
+	ck_assert_ptr_nonnull(client);
+	raw_get("/apis/x/v1", NULL, &r);
+	wait_for(&r, 5000);
+	ck_assert_msg(r.code == 0, "%s", r.msg);
+	ck_assert_str_eq(json_string_value(json_object_get(r.res, "host")),
+	    "kube.strata.invalid:6443");
+	finish();
+	kt_result_clear(&r);
+}
+END_TEST
+
 /* ---- discovery and the cluster check ---- */
 
 START_TEST(test_discovery)
@@ -990,6 +1021,7 @@ kube_client_suite(void)
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_close_from_callbacks);
 	tcase_add_test(tc, test_caps_and_bad_json);
+	tcase_add_test(tc, test_proxy_url);
 	tcase_add_test(tc, test_discovery);
 	tcase_add_test(tc, test_check_cluster);
 	tcase_add_test(tc, test_exec_plugin_cache_expiry_401);
