@@ -61,15 +61,31 @@ START_TEST(test_failed_restart_rolled_back_exactly)
 }
 END_TEST
 
+/* resourceVersion of every object of every kind the simulator serves ("res/ns/name"). */
 static json_t *
 rv_map(struct xt *x)
 {
 	static const struct kube_ref refs[] = {
 		{ "", "v1", "nodes", NULL, NULL, NULL },
 		{ "", "v1", "pods", NULL, NULL, NULL },
+		{ "", "v1", "services", NULL, NULL, NULL },
+		{ "", "v1", "endpoints", NULL, NULL, NULL },
+		{ "", "v1", "namespaces", NULL, NULL, NULL },
+		{ "", "v1", "persistentvolumeclaims", NULL, NULL, NULL },
 		{ "apps", "v1", "deployments", NULL, NULL, NULL },
 		{ "apps", "v1", "replicasets", NULL, NULL, NULL },
+		{ "apps", "v1", "daemonsets", NULL, NULL, NULL },
+		{ "apps", "v1", "statefulsets", NULL, NULL, NULL },
+		{ "policy", "v1", "poddisruptionbudgets", NULL, NULL, NULL },
 		{ "coordination.k8s.io", "v1", "leases", NULL, NULL, NULL },
+		{ "machineconfiguration.openshift.io", "v1", "machineconfigs", NULL, NULL,
+		    NULL },
+		{ "machineconfiguration.openshift.io", "v1", "machineconfigpools", NULL, NULL,
+		    NULL },
+		{ "machine.openshift.io", "v1beta1", "machines", NULL, NULL, NULL },
+		{ "machine.openshift.io", "v1beta1", "machinesets", NULL, NULL, NULL },
+		{ "config.openshift.io", "v1", "clusteroperators", NULL, NULL, NULL },
+		{ "argoproj.io", "v1alpha1", "applications", NULL, NULL, NULL },
 	};
 	json_t *m = json_object(), *l, *it;
 	size_t i, j;
@@ -458,6 +474,121 @@ START_TEST(test_expired_lease_taken_over)
 }
 END_TEST
 
+/* The keys whose resourceVersion differs between two rv maps (new string list). */
+static char *
+rv_diff(const json_t *a, const json_t *b)
+{
+	char *out = calloc(1, 4096);
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach((json_t *)a, k, v)
+		if (!json_equal(v, json_object_get(b, k)) && n < 3900)
+			n += (size_t)snprintf(out + n, 4096 - n, "%s ", k);
+	json_object_foreach((json_t *)b, k, v)
+		if (json_object_get(a, k) == NULL && n < 3900)
+			n += (size_t)snprintf(out + n, 4096 - n, "+%s ", k);
+	return out;
+}
+
+/*
+ * Dry runs of the planner's plans for the MCO and the network scenarios (pause, delete a
+ * MachineConfig, cordon, drain by eviction, the reboot pod, uncordon): the whole cluster
+ * is unchanged, object by object, and every mutation was audited as a dry run.
+ */
+static void
+dry_run_scenario(const char *scenario, const char *opts)
+{
+	struct xt x;
+	struct coord_run_options o;
+	struct coord_run *run;
+	char err[512], exec_id[COORD_STORE_ID_MAX];
+	char *plan, *d;
+	json_t *a, *a2, *b, *audit, *e;
+	size_t i;
+
+	xt_start(&x, scenario);
+	plan = xt_plan(&x, scenario, opts);
+	xt_sleep(&x, 1500);
+	a = rv_map(&x);
+	xt_sleep(&x, 300);
+	a2 = rv_map(&x);
+	d = rv_diff(a, a2);
+	ck_assert_msg(d[0] == '\0', "the simulator is not quiescent: %s", d);
+	free(d);
+	o = xt_opts(&x, true);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	snprintf(exec_id, sizeof(exec_id), "%s", coord_run_execution_id(run));
+	xt_wait(&x, 30000);
+	ck_assert_str_eq(xt_status(&x), "dry_run");
+	b = rv_map(&x);
+	d = rv_diff(a, b);
+	ck_assert_msg(d[0] == '\0', "the dry run changed: %s", d);
+	free(d);
+	audit = coord_exec_audit_load(coord_store_exec_get(x.store, exec_id), err,
+	    sizeof(err));
+	ck_assert_int_gt(json_array_size(audit), 2);
+	json_array_foreach(audit, i, e)
+		ck_assert(json_is_true(json_object_get(e, "dry_run")));
+	json_decref(audit);
+	json_decref(a);
+	json_decref(a2);
+	json_decref(b);
+	free(plan);
+	xt_stop(&x);
+}
+
+START_TEST(test_dry_run_scenarios_change_nothing)
+{
+	dry_run_scenario("examples/scenarios/02-mco-rollout-app-degradation.json", NULL);
+	dry_run_scenario("examples/scenarios/03-network-outage-platform-infra.json", NULL);
+}
+END_TEST
+
+/*
+ * Every step succeeds but the checkpoint never becomes healthy (its Service does not
+ * exist): the checkpoint times out, is recorded unhealthy with the failed check and why,
+ * and the rollback restores the template exactly.
+ */
+START_TEST(test_checkpoint_never_healthy_rolls_back)
+{
+	struct xt x;
+	struct coord_run_options o;
+	struct coord_run *run;
+	char err[512];
+	char *plan;
+	json_t *before, *after, *cp, *fc;
+
+	xt_start(&x, SC_OK);
+	plan = xt_plan_restart_check(x.store, "api", "api", "{\"type\":\"endpoints_healthy\","
+	    "\"target\":{\"kind\":\"Service\",\"namespace\":\"api\",\"name\":\"no-such-"
+	    "service\"},\"timeout_seconds\":120,\"poll_seconds\":10}");
+	before = deploy(&x, "api", "api");
+	o = xt_opts(&x, false);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	xt_wait(&x, 60000);
+	ck_assert_str_eq(xt_str(json_array_get(json_object_get(x.result, "steps"), 0),
+	    "status", NULL, NULL), "succeeded");
+	cp = json_array_get(json_object_get(x.result, "checkpoints"), 0);
+	ck_assert(json_is_false(json_object_get(cp, "healthy")));
+	fc = json_object_get(cp, "failed_checks");
+	ck_assert_int_eq(json_array_size(fc), 1);
+	ck_assert_str_eq(xt_str(json_array_get(fc, 0), "type", NULL, NULL),
+	    "endpoints_healthy");
+	ck_assert_ptr_nonnull(strstr(xt_str(json_array_get(fc, 0), "reason", NULL, NULL),
+	    "no-such-service"));
+	ck_assert_str_eq(xt_status(&x), "rolled_back");
+	after = deploy(&x, "api", "api");
+	ck_assert(json_equal(json_object_get(json_object_get(before, "spec"), "template"),
+	    json_object_get(json_object_get(after, "spec"), "template")));
+	json_decref(after);
+	json_decref(before);
+	free(plan);
+	xt_stop(&x);
+}
+END_TEST
+
 static Suite *
 exec_suite(void)
 {
@@ -473,6 +604,8 @@ exec_suite(void)
 	tcase_add_test(tc, test_faults_never_half_applied);
 	tcase_add_test(tc, test_lease_excludes_second_server);
 	tcase_add_test(tc, test_expired_lease_taken_over);
+	tcase_add_test(tc, test_dry_run_scenarios_change_nothing);
+	tcase_add_test(tc, test_checkpoint_never_healthy_rolls_back);
 	suite_add_tcase(s, tc);
 	return s;
 }

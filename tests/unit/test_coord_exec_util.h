@@ -138,7 +138,8 @@ xt_plan(struct xt *x, const char *scenario, const char *options_json)
  * succeeds, so runs can be cancelled, interrupted or faulted mid-way.
  */
 static inline char *
-xt_plan_restart_in(struct coord_store *st, const char *ns, const char *name)
+xt_plan_restart_check(struct coord_store *st, const char *ns, const char *name,
+    const char *extra_check)
 {
 	json_t *plan;
 	char id[COORD_STORE_ID_MAX], hash[65], err[256];
@@ -164,11 +165,20 @@ xt_plan_restart_in(struct coord_store *st, const char *ns, const char *name)
 	    "target", "kind", "Deployment", "namespace", ns, "name", name,
 	    "timeout_seconds", 300, "poll_seconds", 10, "refused", 0);
 	ck_assert_ptr_nonnull(plan);
+	if (extra_check != NULL)
+		json_array_append_new(json_object_get(json_array_get(json_object_get(plan,
+		    "checkpoints"), 0), "checks"), json_loads(extra_check, 0, NULL));
 	ck_assert_int_eq(coord_plan_hash(plan, hash, err, sizeof(err)), 0);
 	json_object_set_new(plan, "hash", json_string(hash));
 	ck_assert_int_eq(coord_store_plan_put(st, plan, err, sizeof(err)), 0);
 	json_decref(plan);
 	return strdup(id);
+}
+
+static inline char *
+xt_plan_restart_in(struct coord_store *st, const char *ns, const char *name)
+{
+	return xt_plan_restart_check(st, ns, name, NULL);
 }
 
 static inline char *
