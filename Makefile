@@ -69,7 +69,7 @@ CHECK_TARGETS :=
 ASAN_TARGETS  :=
 
 .PHONY: all deps check check-unit check-harness check-e2e check-asan check-valgrind \
-        demo bench clean
+        demo demo-run bench clean install
 all: deps
 	@$(MAKE) --no-print-directory build-all
 
@@ -163,6 +163,27 @@ check-valgrind: $(BINS) $(UNIT_BIN) $(HARNESS)
 	@VALGRIND=1 sh tests/run-unit.sh $(UNIT_BIN)
 	@STRATA_WRAP="valgrind -q --leak-check=full --error-exitcode=99" \
 	    sh tests/run-harness.sh $(HARNESS) $(BUILD)/bin/strata-mcp tests/mcp
+
+# ---------------------------------------------------------------------------------------
+# The main job on the embedded simulated cluster: a scripted MCP session (tools/demo.c)
+# against `strata-mcp --simulate` with the seed's first scenario, then an incident whose
+# fix does not hold and is rolled back.
+
+DEMO_SCENARIO  ?= examples/scenarios/01-node-memory-pressure-argocd.json
+DEMO_SCENARIO2 ?= examples/scenarios/05-app-only-crashloop.json
+
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: $(BUILD)/bin/strata-mcp $(BUILD)/bin/strata-demo
+	@rm -f $(BUILD)/demo-server.log
+	@$(BUILD)/bin/strata-demo $(BUILD)/bin/strata-mcp $(DEMO_SCENARIO) $(DEMO_SCENARIO2)
+
+PREFIX ?= /usr/local
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/bin/strata-mcp $(BUILD)/bin/strata-sim $(DESTDIR)$(PREFIX)/bin/
 
 clean:
 	rm -rf build build-asan bin bench/out

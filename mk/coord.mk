@@ -15,3 +15,22 @@ detect-tool: $(DETECT_TOOL)
 .PHONY: bench-detect
 bench-detect: $(BUILD)/bin/strata-mcp $(BUILD)/bin/strata-sim
 	@bash bench/detect $(BUILD)/bin/strata-mcp $(BUILD)/bin/strata-sim $(BENCH_SPEC)
+
+# The scripted MCP session of `make demo` (tools/demo.c).
+DEMO := $(BUILD)/bin/strata-demo
+
+$(DEMO): tools/demo.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBS_ALL)
+
+# make check plays the demo too: it asserts every outcome (incident 1 repaired and
+# verified, incident 2 rolled back, rollback_plan idempotent) through the real binary.
+.PHONY: check-demo
+check-demo: $(BUILD)/bin/strata-mcp $(BUILD)/bin/strata-demo
+	@rm -f $(BUILD)/demo-server.log
+	@$(BUILD)/bin/strata-demo $(BUILD)/bin/strata-mcp $(DEMO_SCENARIO) $(DEMO_SCENARIO2) \
+	    > $(BUILD)/demo-transcript.txt 2>&1 || { cat $(BUILD)/demo-transcript.txt; \
+	    echo "check-demo: FAILED"; exit 1; }
+	@tail -1 $(BUILD)/demo-transcript.txt
+
+CHECK_TARGETS += check-demo
