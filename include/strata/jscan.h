@@ -62,20 +62,44 @@ int	jscan_value(const char *buf, size_t len, size_t *pos, struct jscan_val *v);
  */
 int	jscan_doc(const char *buf, size_t len, struct jscan_val *v, size_t *errpos);
 
-/* Walks the members of an object or the elements of an array (a value from above). */
+/*
+ * Walks the members of an object or the elements of an array, validating as it goes.
+ * Either from a value scanned before (jscan_iter_init), or in a single pass over a whole
+ * document (jscan_open … jscan_close): then jscan_next_key() stops before each member's
+ * value and the caller either skips it (jscan_skip, or just asks for the next key) or
+ * descends into it (jscan_enter, iterate `sub`, jscan_leave), so that every byte is
+ * scanned once.  An error is sticky: every later call returns -EBADMSG.
+ */
 struct jscan_iter {
 	const char	*p;		/* next byte */
-	const char	*end;		/* the closing bracket */
-	int		 first;
-	enum jscan_type	 type;
+	const char	*end;		/* end of the scanned region */
+	enum jscan_type	 type;		/* JSCAN_OBJECT, JSCAN_ARRAY, or JSCAN_NONE */
+	unsigned	 depth;		/* this container's nesting (1: a document's root) */
+	int		 first, pending, done, bad;
 };
 
-/* Any other type of value gives an iteration with nothing in it. */
+/* A value from jscan_value() or a lookup; any non-container gives an empty iteration. */
 void	jscan_iter_init(struct jscan_iter *it, const struct jscan_val *v);
+/* A document's root object or array (after whitespace): 0, or -EBADMSG. */
+int	jscan_open(struct jscan_iter *it, const char *buf, size_t len);
+/* Validates the rest of the document (nothing but whitespace after it): 0 or -EBADMSG. */
+int	jscan_close(struct jscan_iter *it);
 /* 1 with the next member (key is a JSCAN_STRING slice), 0 at the end, or -EBADMSG. */
 int	jscan_next_member(struct jscan_iter *it, struct jscan_val *key, struct jscan_val *val);
 /* 1 with the next element, 0 at the end, or -EBADMSG. */
 int	jscan_next_elem(struct jscan_iter *it, struct jscan_val *val);
+/* 1 with the next key, its value left waiting; 0 at the end, or -EBADMSG. */
+int	jscan_next_key(struct jscan_iter *it, struct jscan_val *key);
+/* Scans the waiting value into *val: 0, -EBADMSG, or -EINVAL if none is waiting. */
+int	jscan_skip(struct jscan_iter *it, struct jscan_val *val);
+/*
+ * Descends into the waiting value: 1 and `sub` iterates it when it is an object or an
+ * array (the caller must then call jscan_leave before using `it` again); 0 when it is
+ * not a container (still waiting: skip it); -EBADMSG / -EINVAL.
+ */
+int	jscan_enter(struct jscan_iter *it, struct jscan_iter *sub);
+/* Finishes `sub` (validating what is left of it) and resumes `it` after it. */
+int	jscan_leave(struct jscan_iter *it, struct jscan_iter *sub);
 
 /*
  * Looks up key in obj: 1 and *out (the last member of that name), 0 when absent or obj

@@ -281,7 +281,8 @@ scan_literal(const char *p, const char *end, const char *lit, size_t n)
  * at the offending byte.  The type of the outer value goes to *type.
  */
 static const char *
-scan_value(const char *p, const char *end, enum jscan_type *type, const char **errp)
+scan_value(const char *p, const char *end, enum jscan_type *type, const char **errp,
+    size_t maxdepth)
 {
 	unsigned char stack[JSCAN_MAX_DEPTH / 8];	/* bit set: object */
 	size_t depth = 0;
@@ -296,7 +297,7 @@ value:
 	switch (*p) {
 	case '{':
 	case '[':
-		if (depth >= JSCAN_MAX_DEPTH)
+		if (depth >= maxdepth)
 			goto fail;
 		obj = *p == '{';
 		if (depth == 0)
@@ -393,7 +394,7 @@ jscan_value(const char *buf, size_t len, size_t *pos, struct jscan_val *v)
 		return -EBADMSG;
 	}
 	p = skip_ws(buf + *pos, end);
-	if ((q = scan_value(p, end, &t, &err)) == NULL) {
+	if ((q = scan_value(p, end, &t, &err, JSCAN_MAX_DEPTH)) == NULL) {
 		*pos = (size_t)(err - buf);
 		v->p = NULL;
 		v->len = 0;
@@ -435,52 +436,97 @@ fail:
 void
 jscan_iter_init(struct jscan_iter *it, const struct jscan_val *v)
 {
-	it->type = v->type;
-	it->first = 1;
+	memset(it, 0, sizeof(*it));
 	if ((v->type == JSCAN_OBJECT || v->type == JSCAN_ARRAY) && v->len >= 2) {
 		it->p = v->p + 1;
-		it->end = v->p + v->len - 1;
+		it->end = v->p + v->len;
+		it->type = v->type;
+		it->depth = 1;
+		it->first = 1;
 	} else {
-		it->p = it->end = NULL;
 		it->type = JSCAN_NONE;
+		it->done = 1;
 	}
 }
 
-/* The separator before the next entry: 1 if there is one, 0 at the end, or -EBADMSG. */
+int
+jscan_open(struct jscan_iter *it, const char *buf, size_t len)
+{
+	const char *end = buf + len, *p = skip_ws(buf, end);
+
+	memset(it, 0, sizeof(*it));
+	it->done = 1;
+	if (p >= end || (*p != '{' && *p != '['))
+		return -EBADMSG;
+	it->type = *p == '{' ? JSCAN_OBJECT : JSCAN_ARRAY;
+	it->p = p + 1;
+	it->end = end;
+	it->depth = 1;
+	it->first = 1;
+	it->done = 0;
+	return 0;
+}
+
+static int
+iter_fail(struct jscan_iter *it)
+{
+	it->done = 1;
+	it->pending = 0;
+	it->bad = 1;
+	return -EBADMSG;
+}
+
+/* The value waiting at it->p, validated within the depth left: 0 or -EBADMSG. */
+static int
+iter_skip(struct jscan_iter *it, struct jscan_val *val)
+{
+	const char *q, *err;
+
+	it->pending = 0;
+	if ((q = scan_value(it->p, it->end, &val->type, &err,
+	    JSCAN_MAX_DEPTH - it->depth)) == NULL) {
+		it->p = err;	/* where it went wrong, for messages */
+		return iter_fail(it);
+	}
+	val->p = it->p;
+	val->len = (size_t)(q - it->p);
+	it->p = q;
+	return 0;
+}
+
+/* To the next entry: 1 if there is one, 0 past the closing bracket, or -EBADMSG. */
 static int
 iter_step(struct jscan_iter *it)
 {
+	struct jscan_val skipped;
+
+	if (it->bad)
+		return -EBADMSG;
+	if (it->done)
+		return 0;
+	if (it->pending && iter_skip(it, &skipped) < 0)
+		return -EBADMSG;
 	it->p = skip_ws(it->p, it->end);
 	if (it->p >= it->end)
+		return iter_fail(it);
+	if (*it->p == (it->type == JSCAN_OBJECT ? '}' : ']')) {
+		it->p++;
+		it->done = 1;
 		return 0;
+	}
 	if (!it->first) {
 		if (*it->p != ',')
-			return -EBADMSG;
+			return iter_fail(it);
 		it->p = skip_ws(it->p + 1, it->end);
 		if (it->p >= it->end)
-			return -EBADMSG;
+			return iter_fail(it);
 	}
 	it->first = 0;
 	return 1;
 }
 
-static int
-iter_value(struct jscan_iter *it, struct jscan_val *val)
-{
-	const char *q, *err;
-
-	if ((q = scan_value(it->p, it->end, &val->type, &err)) == NULL) {
-		it->p = it->end;
-		return -EBADMSG;
-	}
-	val->p = it->p;
-	val->len = (size_t)(q - it->p);
-	it->p = q;
-	return 1;
-}
-
 int
-jscan_next_member(struct jscan_iter *it, struct jscan_val *key, struct jscan_val *val)
+jscan_next_key(struct jscan_iter *it, struct jscan_val *key)
 {
 	const char *q;
 	int rc;
@@ -490,18 +536,88 @@ jscan_next_member(struct jscan_iter *it, struct jscan_val *key, struct jscan_val
 	if ((rc = iter_step(it)) <= 0)
 		return rc;
 	if (*it->p != '"' || (q = scan_string(it->p, it->end)) == NULL)
-		goto fail;
+		return iter_fail(it);
 	key->p = it->p;
 	key->len = (size_t)(q - it->p);
 	key->type = JSCAN_STRING;
 	it->p = skip_ws(q, it->end);
 	if (it->p >= it->end || *it->p != ':')
-		goto fail;
+		return iter_fail(it);
 	it->p = skip_ws(it->p + 1, it->end);
-	return iter_value(it, val);
-fail:
-	it->p = it->end;
-	return -EBADMSG;
+	it->pending = 1;
+	return 1;
+}
+
+int
+jscan_skip(struct jscan_iter *it, struct jscan_val *val)
+{
+	if (!it->pending)
+		return -EINVAL;
+	return iter_skip(it, val);
+}
+
+int
+jscan_enter(struct jscan_iter *it, struct jscan_iter *sub)
+{
+	if (!it->pending)
+		return -EINVAL;
+	if (it->p >= it->end || (*it->p != '{' && *it->p != '['))
+		return 0;
+	if (it->depth + 1 > JSCAN_MAX_DEPTH)
+		return iter_fail(it);
+	memset(sub, 0, sizeof(*sub));
+	sub->type = *it->p == '{' ? JSCAN_OBJECT : JSCAN_ARRAY;
+	sub->p = it->p + 1;
+	sub->end = it->end;
+	sub->depth = it->depth + 1;
+	sub->first = 1;
+	it->pending = 0;	/* it->p stays at the bracket until jscan_leave() */
+	return 1;
+}
+
+/* Runs an iteration to its end (validating what is left): 0 or -EBADMSG. */
+static int
+iter_finish(struct jscan_iter *it)
+{
+	struct jscan_val k, v;
+	int rc;
+
+	if (it->type == JSCAN_OBJECT)
+		while ((rc = jscan_next_member(it, &k, &v)) > 0)
+			;
+	else
+		while ((rc = jscan_next_elem(it, &v)) > 0)
+			;
+	return rc;
+}
+
+int
+jscan_leave(struct jscan_iter *it, struct jscan_iter *sub)
+{
+	if (iter_finish(sub) < 0)
+		return iter_fail(it);
+	it->p = sub->p;
+	return 0;
+}
+
+int
+jscan_close(struct jscan_iter *it)
+{
+	int rc;
+
+	if ((rc = iter_finish(it)) < 0)
+		return rc;
+	return skip_ws(it->p, it->end) == it->end ? 0 : -EBADMSG;
+}
+
+int
+jscan_next_member(struct jscan_iter *it, struct jscan_val *key, struct jscan_val *val)
+{
+	int rc;
+
+	if ((rc = jscan_next_key(it, key)) <= 0)
+		return rc;
+	return iter_skip(it, val) < 0 ? -EBADMSG : 1;
 }
 
 int
@@ -513,7 +629,7 @@ jscan_next_elem(struct jscan_iter *it, struct jscan_val *val)
 		return it->type == JSCAN_NONE ? 0 : -EBADMSG;
 	if ((rc = iter_step(it)) <= 0)
 		return rc;
-	return iter_value(it, val);
+	return iter_skip(it, val) < 0 ? -EBADMSG : 1;
 }
 
 /* Key slice (with quotes) equal to the NUL-terminated s of length n? */
