@@ -435,6 +435,61 @@ START_TEST(test_lease_excludes_second_server)
 }
 END_TEST
 
+/*
+ * Leases are renewed while the run lives: with a 1 s Lease, a second server asking 2.6 s
+ * into a run (which cannot finish in under 3.5 s) is still refused.  Without renewal the
+ * Lease would have expired and been taken over.
+ */
+START_TEST(test_lease_renewed_while_running)
+{
+	struct xt x;
+	struct coord_run_options o, o2;
+	struct coord_run *run, *run2;
+	struct coord_store *st2;
+	struct coord_store_options so;
+	char err[512], dir2[160];
+	char *plan, *plan2;
+	uint64_t t0;
+	int before;
+
+	xt_start(&x, SC_OK);
+	plan = xt_plan_restart(&x, "api", "api");
+	snprintf(dir2, sizeof(dir2), "%s/state2", x.dir);
+	memset(&so, 0, sizeof(so));
+	so.state_dir = dir2;
+	so.no_fsync = true;
+	ck_assert_int_eq(coord_store_open(&so, &st2, NULL, err, sizeof(err)), 0);
+	plan2 = xt_plan_restart_in(st2, "api", "api");
+	/* five sequential reads of the Deployment at least: >= 3.5 s */
+	ck_assert_int_eq(sim_fault_add(x.sim, "method=GET,path=/apis/apps/v1/namespaces/"
+	    "api/deployments/api,latency_ms=700", err, sizeof(err)), 0);
+	o = xt_opts(&x, false);
+	o.lease_duration_s = 1;
+	t0 = strata_now_ms();
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	xt_sleep(&x, 2600);
+	ck_assert_int_eq(x.done, 0);
+	o2 = xt_opts(&x, false);
+	o2.store = st2;
+	o2.holder = "xt-holder-b";
+	before = x.done;
+	ck_assert_msg(coord_run_execute(&o2, plan2, &run2, err, sizeof(err)) == 0, "%s",
+	    err);
+	xt_wait(&x, 30000);
+	ck_assert_msg(x.status == -EBUSY, "B was not refused after %llu ms: %s",
+	    (unsigned long long)(strata_now_ms() - t0), json_string_value(json_object_get(
+	    x.result, "message")));
+	(void)before;
+	xt_wait(&x, 60000);
+	sim_fault_clear(x.sim);
+	ck_assert_str_eq(xt_status(&x), "succeeded");
+	coord_store_close(st2);
+	free(plan);
+	free(plan2);
+	xt_stop(&x);
+}
+END_TEST
+
 /* A Lease left by a dead server expires and is taken over. */
 START_TEST(test_expired_lease_taken_over)
 {
@@ -604,6 +659,7 @@ exec_suite(void)
 	tcase_add_test(tc, test_faults_never_half_applied);
 	tcase_add_test(tc, test_lease_excludes_second_server);
 	tcase_add_test(tc, test_expired_lease_taken_over);
+	tcase_add_test(tc, test_lease_renewed_while_running);
 	tcase_add_test(tc, test_dry_run_scenarios_change_nothing);
 	tcase_add_test(tc, test_checkpoint_never_healthy_rolls_back);
 	suite_add_tcase(s, tc);
