@@ -7,7 +7,8 @@
  *   2. 100 small plans (cordon + uncordon of a distinct node each) executed for real and
  *      concurrently on one loop, with in-process locks and one Lease per target.
  *
- * Prints seconds and peak RSS.  Not a test: `make bench-execute`.
+ * Prints seconds and peak RSS.  Not a test: `make bench-execute` (BENCH_EXECUTE_DIR=/dev/shm
+ * puts the journal on tmpfs).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -101,7 +102,7 @@ rss_kb(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct sim_options so;
 	struct sim *sim;
@@ -113,14 +114,18 @@ main(void)
 	struct coord_run_options o;
 	struct coord_run *run;
 	uv_loop_t loop;
-	char dir[] = "/tmp/strata-bench-exec-XXXXXX", kc[128], state[128], err[512];
-	char node[64], cmd[160];
+	char dir[200], kc[300], state[300], err[512];
+	char node[64], cmd[300];
 	char *big, *small[SMALL_PLANS];
 	json_t *steps;
 	uint64_t t0;
 	int i;
 
 	strata_log_set_level(STRATA_LOG_WARNING);
+	/* argv[1]: where the state directory goes (default /tmp; try /dev/shm to see the
+	 * journal's file-system share of the overhead) */
+	snprintf(dir, sizeof(dir), "%s/strata-bench-exec-XXXXXX", argc > 1 ? argv[1] :
+	    "/tmp");
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	snprintf(kc, sizeof(kc), "%s/kubeconfig", dir);

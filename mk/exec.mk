@@ -4,7 +4,8 @@
 #   make bench-execute    a 1,000-step dry run and 100 concurrent 2-step plans against
 #                         strata-sim; prints seconds and peak RSS
 
-BENCH_EXECUTE := $(BUILD)/bench/execute
+BENCH_EXECUTE     := $(BUILD)/bench/execute
+BENCH_EXECUTE_DIR ?= /tmp
 
 $(BENCH_EXECUTE): bench/execute.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -12,6 +13,6 @@ $(BENCH_EXECUTE): bench/execute.c $(LIB)
 
 .PHONY: bench-execute
 bench-execute: $(BENCH_EXECUTE)
-	@$(BENCH_EXECUTE)
+	@$(BENCH_EXECUTE) $(BENCH_EXECUTE_DIR)
 
 bench: bench-execute
