@@ -5,6 +5,13 @@
  * OOMKilled, ImagePullBackOff, CreateContainerConfigError, or running but not ready).
  * Failure hints are re-evaluated at every restart, so removing the cause heals the pod.
  * A node going NotReady makes its pods unready; coming back restarts their containers.
+ *
+ * A privileged pod whose command reboots its host — `chroot /host systemctl reboot`, what
+ * `oc debug node/N -- chroot /host systemctl reboot` runs — reboots the node when it
+ * starts: the pod completes, the node goes NotReady ("node is rebooting") and comes back
+ * Ready after sim.strata.dev/reboot-duration (default 60 s) with a new boot id and its
+ * transient conditions (memory/disk/PID pressure, NetworkUnavailable) cleared, as a fresh
+ * boot would leave them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +24,7 @@
 #define START_DELAY_MS	2000u		/* pull + create + start, simulated */
 #define BACKOFF_MS	10000u		/* kubelet: 10 s doubling to 5 min */
 #define BACKOFF_MAX_MS	300000u
+#define REBOOT_MS	60000u		/* default reboot-duration */
 
 struct ctl_kubelet {
 	struct ctl_map	 starting;	/* "ns/name" → marker: a start timer is pending */
@@ -286,6 +294,91 @@ schedule_start(struct ctl_ctx *c, const json_t *pod, uint64_t delay, json_int_t 
 		ctl_map_put(&c->kubelet->starting, key, c->kubelet, NULL);
 }
 
+/* True for a privileged pod whose command or args ask its host to reboot. */
+static bool
+is_reboot_pod(const json_t *pod)
+{
+	const json_t *ct, *v;
+	bool reboot = false;
+	size_t i, j;
+
+	json_array_foreach(ctl_jget(pod, "spec.containers"), i, ct) {
+		if (!json_is_true(ctl_jget(ct, "securityContext.privileged")))
+			continue;
+		json_array_foreach(json_object_get(ct, "command"), j, v)
+			if (json_is_string(v) && strstr(json_string_value(v), "reboot") != NULL)
+				reboot = true;
+		json_array_foreach(json_object_get(ct, "args"), j, v)
+			if (json_is_string(v) && strstr(json_string_value(v), "reboot") != NULL)
+				reboot = true;
+	}
+	return reboot;
+}
+
+static void
+node_rebooted(struct ctl_ctx *c, const char *ns, const char *name, const char *arg)
+{
+	json_t *node = sim_store_get(c->s, sim_rt(SIM_RT_NODE), "", name);
+	char boot[40];
+
+	(void)ns;
+	(void)arg;
+	if (node == NULL)
+		return;
+	ctl_cond_set(c->s, node, "status.conditions", "Ready", "True", "KubeletReady",
+	    "kubelet is posting ready status", false);
+	ctl_cond_set(c->s, node, "status.conditions", "MemoryPressure", "False",
+	    "KubeletHasSufficientMemory", "kubelet has sufficient memory available", false);
+	ctl_cond_set(c->s, node, "status.conditions", "DiskPressure", "False",
+	    "KubeletHasNoDiskPressure", "kubelet has no disk pressure", false);
+	ctl_cond_set(c->s, node, "status.conditions", "PIDPressure", "False",
+	    "KubeletHasSufficientPID", "kubelet has sufficient PID available", false);
+	if (ctl_cond_get(node, "status.conditions", "NetworkUnavailable") != NULL)
+		ctl_cond_set(c->s, node, "status.conditions", "NetworkUnavailable", "False",
+		    "RouteCreated", "the network plugin set up the node's network after boot",
+		    false);
+	sim_uid_new(boot);
+	json_object_set_new(ctl_jobj(node, "status.nodeInfo"), "bootID", json_string(boot));
+	if (ctl_update(c, sim_rt(SIM_RT_NODE), node) == 0) {
+		ctl_event(c, sim_rt(SIM_RT_NODE), node, "Warning", "Rebooted", "kubelet",
+		    "Node %s has been rebooted, boot id: %s", name, boot);
+		ctl_event(c, sim_rt(SIM_RT_NODE), node, "Normal", "NodeReady", "kubelet",
+		    "Node %s status is now: NodeReady", name);
+	}
+	json_decref(node);
+}
+
+/* The reboot pod ran: it completes, and its node goes down for the reboot. */
+static void
+host_reboot(struct ctl_ctx *c, json_t *pod, json_t *node)
+{
+	json_t *orig = json_deep_copy(pod);
+	const char *nn = ctl_jstr(node, "metadata.name");
+	char ts[32];
+
+	sim_time_rfc3339(c->s, ts);
+	json_object_set_new(ctl_jobj(pod, "status"), "phase", json_string("Succeeded"));
+	json_object_set_new(ctl_jobj(pod, "status"), "containerStatuses", json_pack(
+	    "[{s:s,s:b,s:i,s:{s:{s:i,s:s,s:s,s:s}}}]", "name",
+	    ctl_jstr(json_array_get(ctl_jget(pod, "spec.containers"), 0), "name") ?
+	    ctl_jstr(json_array_get(ctl_jget(pod, "spec.containers"), 0), "name") : "",
+	    "ready", 0, "restartCount", 0, "state", "terminated", "exitCode", 0,
+	    "reason", "Completed", "startedAt", ts, "finishedAt", ts));
+	ctl_update_if_changed(c, sim_rt(SIM_RT_POD), orig, pod);
+	json_decref(orig);
+	ctl_cond_set(c->s, node, "status.conditions", "Ready", "False", "KubeletNotReady",
+	    "node is rebooting", false);
+	if (ctl_update(c, sim_rt(SIM_RT_NODE), node) == 0) {
+		ctl_event(c, sim_rt(SIM_RT_NODE), node, "Normal", "Reboot", "kubelet",
+		    "Node %s is rebooting (requested by pod %s/%s)", nn ? nn : "",
+		    ctl_jstr(pod, "metadata.namespace"), ctl_jstr(pod, "metadata.name"));
+		ctl_event(c, sim_rt(SIM_RT_NODE), node, "Normal", "NodeNotReady",
+		    "node-controller", "Node %s status is now: NodeNotReady", nn ? nn : "");
+		(void)ctl_later(c, ctl_hint_delay(node, "reboot-duration", REBOOT_MS),
+		    node_rebooted, sim_rt(SIM_RT_NODE), "", nn, NULL, NULL);
+	}
+}
+
 /* Starts (or restarts) the containers of a bound pod. */
 static void
 pod_start(struct ctl_ctx *c, const char *ns, const char *name, const char *arg)
@@ -308,6 +401,10 @@ pod_start(struct ctl_ctx *c, const char *ns, const char *name, const char *arg)
 	    strcmp(ctl_cond_status(node, "status.conditions", "Ready"), "True") == 0);
 	if (!node_ready)
 		goto done;		/* ctl_kubelet_node_ready() restarts it later */
+	if (is_reboot_pod(pod)) {
+		host_reboot(c, pod, node);
+		goto done;
+	}
 	m = failure_of(c, pod, node, &bad);
 	cn = ctl_jstr(json_array_get(ctl_jget(pod, "spec.containers"), 0), "name");
 	if (write_status(c, pod, m, bad, restarts, true) < 0)

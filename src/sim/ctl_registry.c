@@ -50,6 +50,7 @@ static const struct ctl_module modules[] = {
 	MODULE(machine),
 	MODULE(co),
 	MODULE(argo),
+	MODULE(ds),
 };
 #define NMODULES	STRATA_ARRAY_LEN(modules)
 

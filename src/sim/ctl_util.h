@@ -176,6 +176,7 @@ struct ctl_ctx {
 	struct ctl_machine	*machine;
 	struct ctl_co		*co;
 	struct ctl_argo		*argo;
+	struct ctl_ds		*ds;
 };
 
 /* Index (ctl_index.c): built on first use, then kept current from the change feed. */
@@ -207,6 +208,7 @@ CTL_MODULE(mco);
 CTL_MODULE(machine);
 CTL_MODULE(co);
 CTL_MODULE(argo);
+CTL_MODULE(ds);
 
 /* Cross-module requests. */
 void	 ctl_sched_kick(struct ctl_ctx *c);			/* retry unschedulable pods */
