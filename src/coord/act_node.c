@@ -258,6 +258,10 @@ act_drain(struct exec_task *t)
 		json_object_set(t->scratch, "cur", p);
 		json_array_remove(q, 0);
 		t->phase = DR_EVICTED;
+		if (json_is_true(json_object_get(t->params, "disable_eviction")))
+			/* kubectl drain --disable-eviction: plain DELETE, PDBs bypassed */
+			return task_delete(t, &KUBE_REF_POD(exec_jstr(t->scratch, "cur.ns"),
+			    exec_jstr(t->scratch, "cur.name")), NULL);
 		return task_evict(t, exec_jstr(t->scratch, "cur.ns"),
 		    exec_jstr(t->scratch, "cur.name"));
 	case DR_EVICTED:

@@ -170,21 +170,17 @@ act_restart(struct exec_task *t)
 			t->phase = RS_PODS;
 			return task_list(t, &KUBE_REF_POD(ref.namespace, NULL), sel, NULL);
 		}
-		t->phase = RS_PODS;
-		memset(&t->kerr, 0, sizeof(t->kerr));
-		json_decref(t->resp);
-		t->resp = json_pack("{s:[{s:{s:[{s:{s:{s:s}}}]}}]}", "items", "status",
-		    "containerStatuses", "state", "waiting", "reason", "CrashLoopBackOff");
-		/* FALLTHROUGH */
+		goto restart;
 	case RS_PODS:
 		if (t->kerr.code != 0)
 			return task_fail_kerr(t, "listing the Deployment's pods");
-		if (only_if && !crashlooping(exec_jget(t->resp, "items"))) {
+		if (!crashlooping(exec_jget(t->resp, "items"))) {
 			t->skipped = true;
 			json_object_set_new(t->detail, "skipped", json_string("no pod is "
 			    "crash-looping any more: no restart needed"));
 			return TASK_DONE;
 		}
+restart:
 		exec_now_rfc3339(now);
 		t->phase = RS_PATCHED;
 		json_object_set_new(t->detail, "restartedAt", json_string(now));

@@ -88,7 +88,6 @@ struct coord_run {
 	bool			 aborted;
 	bool			 failed;	/* a required step or checkpoint failed */
 	bool			 locked;	/* in-process locks held */
-	int			 state;
 	size_t			 cur;		/* 0-based position in steps */
 	size_t			 cp_next;	/* next checkpoint index */
 	struct exec_task	*task;		/* current task */
@@ -162,8 +161,6 @@ int	task_replace(struct exec_task *t, const struct kube_ref *ref, json_t *body);
 int	task_delete(struct exec_task *t, const struct kube_ref *ref, json_t *precond);
 int	task_evict(struct exec_task *t, const char *ns, const char *pod);
 int	task_later(struct exec_task *t, uint64_t ms);
-/* An unaudited mutation (Lease bookkeeping is audited too, but under step -1). */
-long	task_http(const struct exec_task *t);	/* last HTTP status, 0 none */
 
 /* ---- kinds and JSON helpers (exec_util.c) ----------------------------------------- */
 

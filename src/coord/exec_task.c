@@ -117,12 +117,6 @@ task_timed_out(const struct exec_task *t)
 	return t->deadline_ms != 0 && strata_now_ms() >= t->deadline_ms;
 }
 
-long
-task_http(const struct exec_task *t)
-{
-	return t->kerr.code == 0 ? 200 : t->kerr.http_status;
-}
-
 /* ---- completions -------------------------------------------------------------------- */
 
 static void
