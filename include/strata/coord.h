@@ -63,6 +63,18 @@ struct coord_detect *coord_detect_new(const struct coord_detect_request *req);
 int	coord_detect_feed(struct coord_detect *d, const char *kind, json_t *obj);
 
 /*
+ * Feeds one object given as JSON text (`len` bytes, borrowed; need not be
+ * NUL-terminated).  `kind` as for coord_detect_feed() (NULL: parsed, its own "kind").
+ * Healthy Pods and Events that are not Warnings are counted straight from the text,
+ * exactly as coord_detect_feed() would count them, without building a tree; every
+ * other object — and anything the scanner is unsure about — is parsed and fed through
+ * coord_detect_feed().  Returns 1 when counted from the text, 0 when parsed and fed, or
+ * a negative errno: those of coord_detect_feed(), or -EBADMSG when it is not JSON.
+ */
+int	coord_detect_feed_raw(struct coord_detect *d, const char *kind, const char *json,
+	    size_t len);
+
+/*
  * Feeds every item of a Kubernetes List (what `kubectl get -A -o json` prints, or a typed
  * list such as PodList whose items carry no kind).  `list` is borrowed.  Returns the
  * number of items fed (>= 0) or a negative errno with a message in err.
