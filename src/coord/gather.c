@@ -20,6 +20,7 @@ struct gather_list {
 	struct coord_gather		*g;
 	const struct coord_gather_spec	*spec;
 	struct kube_request		*req;	/* NULL once done */
+	size_t				 raw_items;	/* consumed raw since the last page */
 };
 
 struct coord_gather {
@@ -119,8 +120,24 @@ gather_on_page(struct kube_request *req, const struct kube_page *page, void *arg
 		if (json_is_object(item))
 			g->cb.item(l->spec->kind, item, g->cb.arg);
 	}
-	gather_report_count(g, "items", json_array_size(items));
+	gather_report_count(g, "items", json_array_size(items) + l->raw_items);
+	l->raw_items = 0;
 	return 0;
+}
+
+/* kube's raw item hook: the item's text goes to cb.raw before any tree is built. */
+static int
+gather_on_raw_item(struct kube_request *req, const char *item, size_t len, void *arg)
+{
+	struct gather_list *l = arg;
+	struct coord_gather *g = l->g;
+	int rc;
+
+	if (g->status == -ECANCELED)
+		return 0;	/* dropped; the page callback ends the list */
+	if ((rc = g->cb.raw(l->spec->kind, item, len, g->cb.arg)) == 0)
+		l->raw_items++;
+	return rc;
 }
 
 static void
@@ -197,6 +214,7 @@ coord_gather_start(struct kube_client *client, const struct coord_gather_spec *s
 		memset(&o, 0, sizeof(o));
 		o.limit = page_size != 0 ? page_size : 500;
 		o.field_selector = specs[i].field_selector;
+		o.item_fn = cb->raw != NULL ? gather_on_raw_item : NULL;
 		ref = (struct kube_ref){ specs[i].group, specs[i].version, specs[i].resource,
 		    specs[i].namespaced ? namespace : NULL, NULL, NULL };
 		g->lists[i].g = g;

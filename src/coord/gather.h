@@ -45,11 +45,20 @@ typedef void (*coord_gather_done_fn)(int status, const char *message, json_t *re
 typedef void (*coord_gather_progress_fn)(size_t done, size_t total, const char *kind,
     void *arg);
 
+/*
+ * One item as JSON text (`json`, `len` bytes, borrowed for the call), before any tree is
+ * built: return 0 when consumed, 1 to have it parsed and handed to `item`, or a negative
+ * errno to fail that kind's list with it.
+ */
+typedef int (*coord_gather_raw_fn)(const char *kind, const char *json, size_t len,
+    void *arg);
+
 struct coord_gather_callbacks {
 	coord_gather_item_fn	 item;
 	coord_gather_done_fn	 done;
 	coord_gather_progress_fn progress;	/* may be NULL */
 	void			*arg;
+	coord_gather_raw_fn	 raw;		/* may be NULL: pages are parsed whole */
 };
 
 /*

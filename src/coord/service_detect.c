@@ -49,6 +49,21 @@ detect_on_item(const char *kind, json_t *item, void *arg)
 	}
 }
 
+/* Items as text: healthy pods are counted without a tree (coord_detect_feed_raw). */
+static int
+detect_on_raw(const char *kind, const char *json, size_t len, void *arg)
+{
+	struct detect_op *op = arg;
+	int rc;
+
+	rc = coord_detect_feed_raw(op->d, kind, json, len);
+	if (rc == -ENOMEM && op->feed_err == 0) {
+		op->feed_err = rc;
+		coord_gather_cancel(op->g);
+	}
+	return 0;
+}
+
 static void
 detect_on_progress(size_t done, size_t total, const char *kind, void *arg)
 {
@@ -205,6 +220,7 @@ svc_detect_layers(struct mcp_call *call, json_t *args, void *arg)
 	}
 	memset(&cb, 0, sizeof(cb));
 	cb.item = detect_on_item;
+	cb.raw = detect_on_raw;
 	cb.done = detect_on_done;
 	cb.progress = detect_on_progress;
 	cb.arg = op;
