@@ -61,7 +61,12 @@ START_TEST(test_failed_restart_rolled_back_exactly)
 }
 END_TEST
 
-/* resourceVersion of every object of every kind the simulator serves ("res/ns/name"). */
+/*
+ * Every object of every kind the simulator serves ("res/ns/name") → what a mutation of
+ * ours would change: spec, labels, annotations, deletionTimestamp, and existence.  Status
+ * is left out: the simulator's kubelet keeps rewriting crash-looping pods' status on its
+ * own back-off schedule, which says nothing about the dry run.
+ */
 static json_t *
 rv_map(struct xt *x)
 {
@@ -99,8 +104,19 @@ rv_map(struct xt *x)
 			    xt_str(it, "metadata", "namespace", NULL) ?
 			    xt_str(it, "metadata", "namespace", NULL) : "",
 			    xt_str(it, "metadata", "name", NULL));
-			json_object_set(m, k, json_object_get(json_object_get(it, "metadata"),
-			    "resourceVersion"));
+			{
+				json_t *md = json_object_get(it, "metadata");
+				json_t *v = json_pack("{s:O?, s:O?, s:O?, s:O?}", "spec",
+				    json_object_get(it, "spec"), "labels",
+				    json_object_get(md, "labels"), "annotations",
+				    json_object_get(md, "annotations"), "deleting",
+				    json_object_get(md, "deletionTimestamp"));
+				char *txt = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+
+				json_object_set_new(m, k, json_string(txt ? txt : ""));
+				free(txt);
+				json_decref(v);
+			}
 		}
 		json_decref(l);
 	}
