@@ -11,6 +11,8 @@
  *    eviction (PDBs respected, retried), reboot (Ready False, then True after the reboot
  *    delay with transient conditions cleared and a new bootID), currentConfig = desired,
  *    state Done, uncordon.  This is also how a node reboot is triggered, as on OpenShift.
+ *    A daemon the scenario caught mid-update (desiredConfig != currentConfig) carries on
+ *    at start, as the real one does after the dump was taken.
  * Hints: on MachineConfigs sim.strata.dev/fail-apply (node goes Degraded with that
  * message), sim.strata.dev/pod-failure (+ -selector: pods on nodes running it fail);
  * on nodes sim.strata.dev/reboot-duration.
@@ -45,7 +47,23 @@ struct ctl_mco {
 struct mc_walk {
 	struct sbuf	 canon;
 	json_t		*sources;
+	const json_t	*only;		/* borrowed: [{name}] to restrict to, or NULL */
 };
+
+static bool
+source_listed(const json_t *only, const char *name)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(only, i, e) {
+		const char *n = json_string_value(json_object_get(e, "name"));
+
+		if (n != NULL && strcmp(n, name) == 0)
+			return true;
+	}
+	return false;
+}
 
 static int
 mc_add(const struct sim_obj *o, void *arg)
@@ -55,6 +73,8 @@ mc_add(const struct sim_obj *o, void *arg)
 	char *spec;
 
 	if (strncmp(o->name, "rendered-", 9) == 0)
+		return 0;
+	if (w->only != NULL && !source_listed(w->only, o->name))
 		return 0;
 	if ((mc = sim_obj_json(o)) == NULL)
 		return 0;
@@ -68,11 +88,15 @@ mc_add(const struct sim_obj *o, void *arg)
 	return 0;
 }
 
-/* Content hash and sources of what `pool` selects (sources: new reference). */
+/*
+ * Content hash and sources of what `pool` selects (sources: new reference); with `only`
+ * (borrowed, a configuration's source list), of the selected MachineConfigs it names.
+ */
 static int
-pool_content(struct ctl_ctx *c, const json_t *pool, char hash[40], json_t **sources)
+pool_content(struct ctl_ctx *c, const json_t *pool, const json_t *only, char hash[40],
+    json_t **sources)
 {
-	struct mc_walk w = { SBUF_INIT(8u << 20), json_array() };
+	struct mc_walk w = { SBUF_INIT(8u << 20), json_array(), only };
 	struct sim_selector *sel = NULL;
 	uint64_t h1 = 1469598103934665603ull, h2 = 7809847782465536322ull;
 	char err[128];
@@ -115,7 +139,7 @@ pool_render(struct ctl_ctx *c, json_t *pool)
 	char hash[40], key[300], name[300];
 	const char *known;
 
-	if (pool_content(c, pool, hash, &sources) < 0)
+	if (pool_content(c, pool, NULL, hash, &sources) < 0)
 		return;
 	snprintf(key, sizeof(key), "%s|%s", pname, hash);
 	known = ctl_map_get(&c->mco->rendered, key);
@@ -323,7 +347,36 @@ out:
 
 /* ---- daemon ------------------------------------------------------------------------- */
 
-/* Hints of the MachineConfigs a rendered config is made of (first one wins). */
+struct sources_find {
+	const char	*rendered;
+	json_t		*src;		/* new reference once found */
+};
+
+static int
+pool_sources(const struct sim_obj *o, void *arg)
+{
+	struct sources_find *f = arg;
+	json_t *pool = sim_obj_json(o);
+	const char *paths[] = { "spec.configuration", "status.configuration" };
+	size_t i;
+
+	for (i = 0; pool != NULL && f->src == NULL && i < STRATA_ARRAY_LEN(paths); i++) {
+		const json_t *cfg = ctl_jget(pool, paths[i]);
+		const char *nm = json_string_value(json_object_get(cfg, "name"));
+
+		if (nm != NULL && strcmp(nm, f->rendered) == 0 &&
+		    json_is_array(json_object_get(cfg, "source")))
+			f->src = json_deep_copy(json_object_get(cfg, "source"));
+	}
+	json_decref(pool);
+	return f->src != NULL;
+}
+
+/*
+ * Hints of the MachineConfigs a rendered config is made of (first one wins).  A rendered
+ * config this simulator made lists its sources in a hint; one a scenario only names (a
+ * dump without the rendered MachineConfigs) is known by a pool's configuration.source.
+ */
 static const char *
 config_hint(struct ctl_ctx *c, const char *rendered, const char *hint, char *out, size_t n,
     char *sel_out, size_t seln)
@@ -331,11 +384,17 @@ config_hint(struct ctl_ctx *c, const char *rendered, const char *hint, char *out
 	json_t *r = sim_store_get(c->s, sim_rt(SIM_RT_MACHINECONFIG), "", rendered);
 	json_t *src = NULL, *e;
 	const char *names = ctl_hint(r, "sources");
+	struct sources_find f = { rendered, NULL };
 	size_t i;
 
 	out[0] = sel_out[0] = '\0';
 	if (names)
 		src = json_loads(names, 0, NULL);
+	if (src == NULL) {
+		sim_store_foreach(c->s, sim_rt(SIM_RT_MACHINECONFIGPOOL), NULL, NULL,
+		    pool_sources, &f);
+		src = f.src;
+	}
 	json_array_foreach(src, i, e) {
 		json_t *mc = sim_store_get(c->s, sim_rt(SIM_RT_MACHINECONFIG), "",
 		    ctl_jstr(e, "name") ? ctl_jstr(e, "name") : "");
@@ -485,20 +544,50 @@ out:
 
 /* ---- module ------------------------------------------------------------------------- */
 
+/*
+ * The rendered names a scenario starts with.  spec.configuration is what the pool's
+ * MachineConfigs render to now; status.configuration, when a rollout is under way, is
+ * the earlier content (its source list) — as on the MCO, where the name is a hash of the
+ * content, rendering that content again (the new MachineConfig deleted) gives that name.
+ */
 static int
 baseline(const struct sim_obj *o, void *arg)
 {
 	struct ctl_ctx *c = arg;
 	json_t *pool = sim_obj_json(o), *src = NULL;
 	const char *cur = ctl_jstr(pool, "spec.configuration.name");
+	const char *old = ctl_jstr(pool, "status.configuration.name");
+	const json_t *old_src = ctl_jget(pool, "status.configuration.source");
 	char hash[40], key[300];
 
-	if (cur && pool_content(c, pool, hash, &src) == 0) {
+	if (old && (cur == NULL || strcmp(old, cur) != 0) && json_is_array(old_src) &&
+	    json_array_size(old_src) > 0 && pool_content(c, pool, old_src, hash, &src) == 0) {
+		snprintf(key, sizeof(key), "%s|%s", o->name, hash);
+		rendered_put(c, key, old);
+	}
+	json_decref(src);
+	src = NULL;
+	if (cur && pool_content(c, pool, NULL, hash, &src) == 0) {
 		snprintf(key, sizeof(key), "%s|%s", o->name, hash);
 		rendered_put(c, key, cur);
 	}
 	json_decref(src);
 	json_decref(pool);
+	return 0;
+}
+
+/* A machine-config daemon that was mid-update when the dump was taken carries on. */
+static int
+resume_daemon(const struct sim_obj *o, void *arg)
+{
+	struct ctl_ctx *c = arg;
+	json_t *node = sim_obj_json(o);
+	const char *cur = ctl_annotation(node, CUR_ANN);
+	const char *des = ctl_annotation(node, DES_ANN);
+
+	if (des != NULL && des[0] != '\0' && (cur == NULL || strcmp(cur, des) != 0))
+		ctl_queue_add(&c->mco->nodes, "", o->name);
+	json_decref(node);
 	return 0;
 }
 
@@ -521,6 +610,7 @@ ctl_mco_init(struct ctl_ctx *c)
 	ctl_map_init(&c->mco->rendered);
 	ctl_map_init(&c->mco->busy);
 	sim_store_foreach(c->s, sim_rt(SIM_RT_MACHINECONFIGPOOL), NULL, NULL, baseline, c);
+	sim_store_foreach(c->s, sim_rt(SIM_RT_NODE), NULL, NULL, resume_daemon, c);
 	return 0;
 }
 
