@@ -148,16 +148,36 @@ scan_escape(const char *p, const char *end, long *cp)
 	return p;
 }
 
+/*
+ * Non-zero if any of the 8 bytes in x needs a look: '"', '\\', a control character or a
+ * non-ASCII byte (the classic "has zero byte" / "has byte less than" bit tricks).
+ */
+static uint64_t
+swar_special(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+
+	return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & highs;
+}
+
 /* A string whose opening quote is at p: returns the byte after the closing quote. */
 static const char *
 scan_string(const char *p, const char *end)
 {
 	const unsigned char *u;
+	uint64_t x;
 	long cp;
 	size_t n;
 
 	p++;
 	for (;;) {
+		while (end - p >= 8) {	/* eight plain bytes at a time */
+			memcpy(&x, p, 8);
+			if (swar_special(x))
+				break;
+			p += 8;
+		}
 		while (p < end && plain[(unsigned char)*p])
 			p++;
 		if (p >= end)

@@ -80,6 +80,8 @@ static const char *const bad[] = {
 	"[NaN]", "[Infinity]", "[\"abc]", "[\"\\x\"]", "[\"\\u12\"]", "[\"\\u12g4\"]",
 	"[\"\\u0000\"]", "[\"\\ud800\"]", "[\"\\udc00\"]", "[\"\\ud800\\u0041\"]",
 	"[\"\\ud800x\"]", "[\"a\tb\"]", "[\"a\nb\"]", "[\"\x01\"]",
+	"[\"abcdefghijklmnop\x01qr\"]", "[\"abcdefghij\xc3\x28klmnopqrstuv\"]",
+	"[\"abcdefghijklmnopqrstuvwxyz", "[\"abcdefgh\\qijklmnopqrstuvwxyz\"]",
 	"[\"\xc0\x80\"]", "[\"\xc1\xbf\"]", "[\"\xe0\x80\x80\"]", "[\"\xed\xa0\x80\"]",
 	"[\"\xf4\x90\x80\x80\"]", "[\"\xf5\x80\x80\x80\"]", "[\"\x80\"]", "[\"\xc3\"]",
 	"[\"\xe2\x82\"]", "[\"\xff\"]", "{\"\xc3\x28\":1}", "[9223372036854775808]",
@@ -107,7 +109,7 @@ static const char *const good[] = {
 	"[9223372036854775807]", "[-9223372036854775808]", "[1e308]", "[1e-400]",
 	"[true,false,null]", "{\"a\":{\"b\":[1,{\"c\":\"d\"}]}}", "[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]",
 	"[\"\\u00e9\\uD83D\\uDE00\"]", "[\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\x7f\"]",
-	"{\"\":\"\"}", "[\"\xef\xbf\xbf\"]", "[\"\xf4\x8f\xbf\xbf\"]",
+	"{\"\":\"\"}", "[\"abcdefghijklmnopqrstuvwxyz0123456789\\\"abcdefgh\xc3\xa9ijklmnop\"]", "[\"\xef\xbf\xbf\"]", "[\"\xf4\x8f\xbf\xbf\"]",
 };
 
 START_TEST(valid_are_accepted)
