@@ -46,9 +46,14 @@ svctest_send(char *line, size_t len, void *arg)
 	free(line);
 }
 
-/* Starts the rig on `scenario` (a List file); time_scale speeds the controllers. */
+/*
+ * Starts the rig on `scenario` (a List file); time_scale speeds the controllers.  A
+ * `frozen` cluster serves the API without controllers: the scenario stays exactly the
+ * snapshot it was dumped as (a labelled corpus describes that moment, and a controller
+ * resuming, say, an MCO rollout would change the answer while the test reads it).
+ */
 static void
-svctest_start(struct svctest *t, const char *scenario, double time_scale)
+svctest_start_opt(struct svctest *t, const char *scenario, double time_scale, bool frozen)
 {
 	struct sim_options so;
 	struct coord_service_options co;
@@ -62,6 +67,7 @@ svctest_start(struct svctest *t, const char *scenario, double time_scale)
 	memset(&so, 0, sizeof(so));
 	so.scenario_path = scenario;
 	so.time_scale = time_scale;
+	so.api_only = frozen;
 	t->sim = sim_start(&so, err, sizeof(err));
 	ck_assert_msg(t->sim != NULL, "sim_start(%s): %s", scenario, err);
 	ck_assert_int_eq(sim_write_kubeconfig(t->sim, t->kubeconfig, err, sizeof(err)), 0);
@@ -76,6 +82,12 @@ svctest_start(struct svctest *t, const char *scenario, double time_scale)
 	co.time_scale = time_scale;
 	ck_assert_int_eq(coord_service_new(&t->loop, t->srv, &co, &t->svc, err, sizeof(err)),
 	    0);
+}
+
+static void
+svctest_start(struct svctest *t, const char *scenario, double time_scale)
+{
+	svctest_start_opt(t, scenario, time_scale, false);
 }
 
 static void

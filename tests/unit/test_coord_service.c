@@ -89,7 +89,7 @@ START_TEST(corpus_through_mcp)
 		if (access(epath, R_OK) != 0)
 			continue;
 		expect = load_json(epath);
-		svctest_start(&t, path, 1.0);
+		svctest_start_opt(&t, path, 1.0, true);
 		svctest_initialize(&t);
 		args = json_object_get(expect, "request");
 		args = args != NULL ? json_incref(args) : json_object();
