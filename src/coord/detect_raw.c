@@ -14,6 +14,9 @@
  * if this file counts a pod the engine would not — which is what the corpus test checks.
  *
  * Events: only Warnings are kept, so an Event whose type is anything else is counted.
+ *
+ * Owners (ReplicaSets, Deployments, …), Services and Endpoints: every item is read from
+ * its text, the fields the tree path keeps and no others (detect_raw_kinds.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -314,6 +317,20 @@ raw_event_scan(const char *json, size_t len)
 	return rc == 0 && jscan_close(&top) == 0 && !warning;
 }
 
+/* The kinds coord_detect_feed() hands to detect_ingest_owner(). */
+static int
+raw_is_owner_kind(const char *kind)
+{
+	static const char *const owners[] = { "ReplicaSet", "Deployment", "StatefulSet",
+	    "DaemonSet", "Job", "CronJob", "ReplicationController" };
+	size_t i;
+
+	for (i = 0; i < STRATA_ARRAY_LEN(owners); i++)
+		if (strcmp(kind, owners[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int
 coord_detect_feed_raw(struct coord_detect *d, const char *kind, const char *json,
     size_t len)
@@ -330,9 +347,20 @@ coord_detect_feed_raw(struct coord_detect *d, const char *kind, const char *json
 		rp.has_name = rp.has_ns = rp.has_node = rp.has_okind = rp.has_oname = 0;
 		if (raw_pod_scan(json, len, &rp))
 			return raw_pod_count(d, &rp);
-	} else if (kind != NULL && strcmp(kind, "Event") == 0 && raw_event_scan(json, len)) {
-		d->n_events++;
-		return 1;
+	} else if (kind != NULL && strcmp(kind, "Event") == 0) {
+		if (raw_event_scan(json, len)) {
+			d->n_events++;
+			return 1;
+		}
+	} else if (kind != NULL && raw_is_owner_kind(kind)) {
+		if ((rc = detect_raw_owner(d, kind, json, len)) != 0)
+			return rc;
+	} else if (kind != NULL && strcmp(kind, "Service") == 0) {
+		if ((rc = detect_raw_service(d, json, len)) != 0)
+			return rc;
+	} else if (kind != NULL && strcmp(kind, "Endpoints") == 0) {
+		if ((rc = detect_raw_endpoints(d, json, len)) != 0)
+			return rc;
 	}
 	if ((o = json_loadb(json, len, 0, NULL)) == NULL)
 		return -EBADMSG;

@@ -1,10 +1,10 @@
 /*
  * coord_detect_feed_raw() against coord_detect_feed(): the fast path must never change
  * what detect_layers answers.  Every scenario of tests/scenarios and examples/scenarios
- * is fed both ways (trees; text slices of the file) and the finish() outputs must be
- * json_equal; every pod of the corpus is also fed alone in dozens of variants (each
- * symptom the engine knows, duplicated and escaped keys, odd types, odd owners) both
- * ways; and a synthetic 10,000-pod cluster with a planted incident gives equal results
+ * is fed both ways (trees; text slices of the file) and every summary the two hold
+ * (test_coord_detect_pair.h) and the finish() outputs must be equal; every pod of the
+ * corpus is also fed alone in dozens of variants (each symptom the engine knows,
+ * duplicated and escaped keys, odd types, odd owners) both ways; and a synthetic 10,000-pod cluster with a planted incident gives equal results
  * with nearly every pod taking the fast path.
  */
 #include <dirent.h>
@@ -20,145 +20,12 @@
 #include "strata/util.h"
 #include "testutil.h"
 #pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"	/* synth_cluster_feed */
+#pragma GCC diagnostic ignored "-Wunused-function"	/* synth_cluster_feed, pair helpers */
 #include "test_coord_detect_synth.h"
+#include "test_coord_detect_pair.h"
 #pragma GCC diagnostic pop
 
-#define NOW	1773480600	/* 2026-03-14T09:30:00Z, when the scenarios were captured */
-
-struct pair {
-	struct coord_detect	*tree, *raw;
-	struct coord_resource_ref *refs;
-	size_t			 fast, slow;
-};
-
-static void
-pair_new(struct pair *p, json_t *request)
-{
-	struct coord_detect_request req;
-	char err[256];
-
-	memset(p, 0, sizeof(*p));
-	ck_assert_int_eq(coord_detect_request_from_json(request, &req, &p->refs, err,
-	    sizeof(err)), 0);
-	req.now = NOW;
-	p->tree = coord_detect_new(&req);
-	p->raw = coord_detect_new(&req);
-	ck_assert_ptr_nonnull(p->tree);
-	ck_assert_ptr_nonnull(p->raw);
-}
-
-/* One object both ways: as a tree, and as the text `s` (n bytes, not terminated). */
-static void
-pair_feed(struct pair *p, const char *kind, json_t *obj, const char *s, size_t n)
-{
-	char *copy = malloc(n ? n : 1);
-	int a, b;
-
-	memcpy(copy, s, n);	/* exactly n bytes: ASan sees any read past them */
-	a = coord_detect_feed(p->tree, kind, obj);
-	b = coord_detect_feed_raw(p->raw, kind, copy, n);
-	free(copy);
-	ck_assert_int_ge(b, a < 0 ? a : 0);
-	ck_assert_msg(b == 1 ? a == 0 : a == b, "feed %d, feed_raw %d: %.*s", a, b,
-	    (int)(n < 300 ? n : 300), s);
-	if (b == 1)
-		p->fast++;
-	else
-		p->slow++;
-}
-
-/* Finishes both; they must say the same thing. */
-static void
-pair_check(struct pair *p, const char *what)
-{
-	char err[256];
-	json_t *a = coord_detect_finish(p->tree, err, sizeof(err));
-	json_t *b = coord_detect_finish(p->raw, err, sizeof(err));
-	char *sa, *sb;
-
-	ck_assert_ptr_nonnull(a);
-	ck_assert_ptr_nonnull(b);
-	if (!json_equal(a, b)) {
-		sa = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
-		sb = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
-		ck_abort_msg("%s: the fast path changed the result\ntree: %.1500s\nraw:  %.1500s",
-		    what, sa, sb);
-	}
-	json_decref(a);
-	json_decref(b);
-	coord_detect_free(p->tree);
-	coord_detect_free(p->raw);
-	free(p->refs);
-	p->tree = p->raw = NULL;
-	p->refs = NULL;
-}
-
-static char *
-file_read(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-	long n;
-
-	ck_assert_msg(f != NULL, "%s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
-
-/* The kind coord_detect_feed_list() would use for an item. */
-static void
-item_kind(json_t *list, json_t *item, char *out, size_t n)
-{
-	const char *k = json_string_value(json_object_get(item, "kind"));
-	const char *lk = json_string_value(json_object_get(list, "kind"));
-	size_t l;
-
-	if (k != NULL) {
-		snprintf(out, n, "%s", k);
-		return;
-	}
-	out[0] = '\0';
-	if (lk != NULL && (l = strlen(lk)) > 4 && strcmp(lk + l - 4, "List") == 0)
-		snprintf(out, n, "%.*s", (int)(l - 4), lk);
-}
-
 /* ---- pods in variants --------------------------------------------------------------- */
-
-/* Every pod of the scenario files in dir, appended to pods. */
-static void
-pods_collect(const char *dir, json_t *pods)
-{
-	struct dirent *de;
-	DIR *dp = opendir(dir);
-	char path[512], kind[128];
-	json_t *list, *it;
-	size_t i, n;
-
-	ck_assert_ptr_nonnull(dp);
-	while ((de = readdir(dp)) != NULL) {
-		n = strlen(de->d_name);
-		if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0 ||
-		    (n > 12 && strcmp(de->d_name + n - 12, ".expect.json") == 0))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		list = json_load_file(path, 0, NULL);
-		ck_assert_ptr_nonnull(list);
-		json_array_foreach(json_object_get(list, "items"), i, it) {
-			item_kind(list, it, kind, sizeof(kind));
-			if (strcmp(kind, "Pod") == 0)
-				json_array_append(pods, it);
-		}
-		json_decref(list);
-	}
-	closedir(dp);
-}
 
 static void
 set_path(json_t *o, const char *a, const char *b, json_t *v)
@@ -362,8 +229,8 @@ START_TEST(pod_variants_agree)
 	char *s, *t;
 	int k;
 
-	pods_collect("tests/scenarios", pods_seen);
-	pods_collect("examples/scenarios", pods_seen);
+	items_collect("tests/scenarios", "Pod", pods_seen);
+	items_collect("examples/scenarios", "Pod", pods_seen);
 	npods = json_array_size(pods_seen);
 	ck_assert_uint_ge(npods, 50);
 	json_array_foreach(pods_seen, i, pod) {
