@@ -1,11 +1,8 @@
 /*
- * The seed's three scenarios end to end against strata-sim: detect → plan → execute, then
- * the simulator's final state asserted object by object against the pre-plan state.
- *
- * What the simulator can do decides the path: where it completes an action the run must
- * succeed and leave the cluster fixed; where it cannot (a node reboot needs a node agent;
- * a pool re-render after a MachineConfig deletion), the step's done-condition times out
- * and the rollback must restore every touched object to its recorded state.
+ * The seed's three scenarios end to end against strata-sim: detect → plan (live context:
+ * the scenario) → execute, then the simulator's final state asserted object by object;
+ * and one of them again with a checkpoint that cannot turn healthy, to see the rollback
+ * restore the recorded state.
  */
 #include "test_coord_exec_util.h"
 #include "testutil.h"
@@ -29,6 +26,25 @@ unschedulable(const json_t *node)
 	return json_is_true(json_object_get(json_object_get(node, "spec"), "unschedulable"));
 }
 
+static const char *
+cond(const json_t *obj, const char *type)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(obj, "status"), "conditions"), i,
+	    c)
+		if (strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
+			return json_string_value(json_object_get(c, "status"));
+	return NULL;
+}
+
+static long long
+num(const json_t *o, const char *a, const char *b)
+{
+	return json_integer_value(json_object_get(json_object_get(o, a), b));
+}
+
 static void
 run_plan(struct xt *x, const char *scenario, const char *opts)
 {
@@ -43,107 +59,165 @@ run_plan(struct xt *x, const char *scenario, const char *opts)
 	free(plan);
 }
 
-START_TEST(test_scenario_02_mco)
+static void
+assert_succeeded(struct xt *x)
 {
-	struct xt x;
-	json_t *mc0, *pool0, *mc, *pool;
-	long http = 0;
-	const char *st;
-
-	xt_start(&x, SC2);
-	mc0 = get(&x, "machineconfiguration.openshift.io", "v1", "machineconfigs", NULL,
-	    "99-worker-kernel-rt-tuning", NULL);
-	pool0 = xt_get(&x, &KUBE_REF_MCP("worker"), NULL);
-	ck_assert_ptr_nonnull(mc0);
-	run_plan(&x, SC2, NULL);
-	st = xt_status(&x);
-	mc = get(&x, "machineconfiguration.openshift.io", "v1", "machineconfigs", NULL,
-	    "99-worker-kernel-rt-tuning", &http);
-	pool = xt_get(&x, &KUBE_REF_MCP("worker"), NULL);
-	if (strcmp(st, "succeeded") == 0) {
-		/* the bad MachineConfig is gone and the pool rolled back and settled */
-		ck_assert_int_eq(http, 404);
-		ck_assert_str_eq(xt_str(json_object_get(pool, "spec"), "configuration",
-		    "name", NULL), xt_str(json_object_get(pool, "status"), "configuration",
-		    "name", NULL));
-		ck_assert(!json_is_true(json_object_get(json_object_get(pool, "spec"),
-		    "paused")));
-	} else {
-		ck_assert_msg(strcmp(st, "rolled_back") == 0, "status %s", st);
-		/* the MachineConfig is back exactly, the pool's paused flag as it was */
-		ck_assert_int_eq(http, 200);
-		ck_assert(json_equal(json_object_get(mc0, "spec"), json_object_get(mc,
-		    "spec")));
-		ck_assert(json_equal(json_object_get(json_object_get(mc0, "metadata"),
-		    "labels"), json_object_get(json_object_get(mc, "metadata"), "labels")));
-		ck_assert_int_eq(json_is_true(json_object_get(json_object_get(pool0, "spec"),
-		    "paused")), json_is_true(json_object_get(json_object_get(pool, "spec"),
-		    "paused")));
-		ck_assert_str_eq(xt_str(x.result, "rollback", "status", NULL), "rolled_back");
-	}
-	json_decref(mc0);
-	json_decref(mc);
-	json_decref(pool0);
-	json_decref(pool);
-	xt_stop(&x);
+	ck_assert_msg(strcmp(xt_status(x), "succeeded") == 0, "status %s: %s",
+	    xt_status(x), json_string_value(json_object_get(x->result, "message")));
+	ck_assert(json_is_null(json_object_get(x->result, "rollback")));
 }
-END_TEST
 
-START_TEST(test_scenario_01_drain)
+/* Every replica of the Deployment available, rollout complete. */
+static void
+assert_available(struct xt *x, const char *ns, const char *name)
+{
+	json_t *d = xt_get(x, &KUBE_REF_DEPLOYMENT(ns, name), NULL);
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_msg(num(d, "status", "availableReplicas") == num(d, "spec", "replicas") &&
+	    num(d, "status", "updatedReplicas") == num(d, "spec", "replicas"),
+	    "%s/%s not available", ns, name);
+	ck_assert_str_eq(cond(d, "Available"), "True");
+	json_decref(d);
+}
+
+START_TEST(test_scenario_01_node_pressure_argocd)
 {
 	struct xt x;
-	json_t *n0, *n, *steps;
+	json_t *n, *app;
 
 	xt_start(&x, SC1);
-	n0 = xt_get(&x, &KUBE_REF_NODE("worker-2"), NULL);
-	ck_assert_ptr_nonnull(n0);
+	/* the PDB allows no disruption now: the plan is risky and the user accepts it */
 	run_plan(&x, SC1, "{\"allow_risk\":true}");
+	assert_succeeded(&x);
 	n = xt_get(&x, &KUBE_REF_NODE("worker-2"), NULL);
-	steps = json_object_get(x.result, "steps");
-	/* the cordon and the drain went through (PDB 429s retried) */
-	ck_assert_str_eq(xt_str(json_array_get(steps, 0), "status", NULL, NULL), "succeeded");
-	ck_assert_str_eq(xt_str(json_array_get(steps, 1), "status", NULL, NULL), "succeeded");
-	if (strcmp(xt_status(&x), "succeeded") == 0) {
-		ck_assert_int_eq(unschedulable(n), 0);
-	} else {
-		ck_assert_msg(strcmp(xt_status(&x), "rolled_back") == 0, "status %s",
-		    xt_status(&x));
-		/* schedulable again, as recorded before the plan */
-		ck_assert_int_eq(unschedulable(n), unschedulable(n0));
-	}
-	json_decref(n0);
+	ck_assert_int_eq(unschedulable(n), 0);
+	ck_assert_str_eq(cond(n, "Ready"), "True");
+	ck_assert_str_eq(cond(n, "MemoryPressure"), "False");
+	assert_available(&x, "payments", "payments");
+	app = xt_get(&x, &KUBE_REF_ARGO_APP("openshift-gitops", "payments"), NULL);
+	ck_assert_str_eq(xt_str(app, "status", "sync", "status"), "Synced");
+	ck_assert_str_eq(xt_str(app, "status", "health", "status"), "Healthy");
+	json_decref(app);
 	json_decref(n);
 	xt_stop(&x);
 }
 END_TEST
 
-START_TEST(test_scenario_03_reboot)
+START_TEST(test_scenario_02_mco_rollback)
 {
 	struct xt x;
-	json_t *n0, *n, *pods, *p, *rb;
+	json_t *pool, *nodes, *nd;
+	long http = 0;
+	size_t i;
+
+	xt_start(&x, SC2);
+	run_plan(&x, SC2, NULL);
+	assert_succeeded(&x);
+	json_decref(get(&x, "machineconfiguration.openshift.io", "v1", "machineconfigs", NULL,
+	    "99-worker-kernel-rt-tuning", &http));
+	ck_assert_int_eq(http, 404);
+	pool = xt_get(&x, &KUBE_REF_MCP("worker"), NULL);
+	ck_assert_str_eq(xt_str(json_object_get(pool, "spec"), "configuration", "name",
+	    NULL), xt_str(json_object_get(pool, "status"), "configuration", "name", NULL));
+	ck_assert_str_eq(cond(pool, "Updated"), "True");
+	ck_assert_int_eq(num(pool, "status", "updatedMachineCount"),
+	    num(pool, "status", "machineCount"));
+	ck_assert(!json_is_true(json_object_get(json_object_get(pool, "spec"), "paused")));
+	nodes = xt_get(&x, &KUBE_REF_NODE(NULL), NULL);
+	json_array_foreach(json_object_get(nodes, "items"), i, nd) {
+		ck_assert_int_eq(unschedulable(nd), 0);
+		ck_assert_str_eq(cond(nd, "Ready"), "True");
+	}
+	assert_available(&x, "orders", "orders");
+	json_decref(nodes);
+	json_decref(pool);
+	xt_stop(&x);
+}
+END_TEST
+
+START_TEST(test_scenario_03_network_reboot)
+{
+	struct xt x;
+	json_t *n0[2], *n, *pods, *p, *co;
+	const char *names[2] = { "worker-1", "worker-2" };
 	size_t i;
 
 	xt_start(&x, SC3);
-	n0 = xt_get(&x, &KUBE_REF_NODE("worker-1"), NULL);
+	for (i = 0; i < 2; i++)
+		n0[i] = xt_get(&x, &KUBE_REF_NODE(names[i]), NULL);
 	run_plan(&x, SC3, NULL);
-	n = xt_get(&x, &KUBE_REF_NODE("worker-1"), NULL);
-	if (strcmp(xt_status(&x), "rolled_back") == 0) {
-		ck_assert_int_eq(unschedulable(n), unschedulable(n0));
-		/* the reboot is reported irreversible, not faked */
-		rb = json_object_get(json_object_get(x.result, "rollback"), "steps");
-		ck_assert_str_eq(xt_str(json_array_get(rb, 0), "status", NULL, NULL),
-		    "irreversible");
-	} else
-		ck_assert_str_eq(xt_status(&x), "succeeded");
-	/* no privileged reboot pod is left behind either way */
+	assert_succeeded(&x);
+	for (i = 0; i < 2; i++) {
+		n = xt_get(&x, &KUBE_REF_NODE(names[i]), NULL);
+		ck_assert_int_eq(unschedulable(n), 0);
+		ck_assert_str_eq(cond(n, "Ready"), "True");
+		/* really rebooted: a (new) boot id */
+		{
+			const char *b1 = xt_str(json_object_get(n, "status"), "nodeInfo",
+			    "bootID", NULL);
+			const char *b0 = xt_str(json_object_get(n0[i], "status"), "nodeInfo",
+			    "bootID", NULL);
+
+			ck_assert_ptr_nonnull(b1);
+			ck_assert(b0 == NULL || strcmp(b0, b1) != 0);
+		}
+		json_decref(n);
+		json_decref(n0[i]);
+	}
+	co = xt_get(&x, &KUBE_REF_CLUSTEROPERATOR("network"), NULL);
+	ck_assert_str_eq(cond(co, "Available"), "True");
+	ck_assert_str_ne(cond(co, "Degraded"), "True");
+	json_decref(co);
+	assert_available(&x, "storefront", "frontend");
+	assert_available(&x, "checkout", "checkout");
+	/* no privileged reboot pod is left behind */
 	pods = xt_get(&x, &KUBE_REF_POD("kube-system", NULL), NULL);
 	json_array_foreach(json_object_get(pods, "items"), i, p)
 		ck_assert_msg(strncmp(xt_str(p, "metadata", "name", NULL), "strata-reboot-",
 		    14) != 0 || xt_str(p, "metadata", "deletionTimestamp", NULL) != NULL,
 		    "reboot pod left behind");
 	json_decref(pods);
-	json_decref(n0);
+	xt_stop(&x);
+}
+END_TEST
+
+/*
+ * Scenario 1 again, but the Argo CD Application cannot be read (every GET answers 500):
+ * the application checkpoint never turns healthy, and the rollback undoes cordon, drain
+ * and uncordon in reverse order from the recorded before-states — the node ends exactly
+ * as schedulable as it was before the plan.
+ */
+START_TEST(test_scenario_01_checkpoint_fails_rolls_back)
+{
+	struct xt x;
+	json_t *n0, *n, *rb, *s;
+	char err[256];
+	size_t i;
+
+	xt_start(&x, SC1);
+	n0 = xt_get(&x, &KUBE_REF_NODE("worker-2"), NULL);
+	ck_assert_int_eq(sim_fault_add(x.sim, "method=GET,path=/apis/argoproj.io/v1alpha1/"
+	    "namespaces/openshift-gitops/applications/payments,status=500", err,
+	    sizeof(err)), 0);
+	run_plan(&x, SC1, "{\"allow_risk\":true}");
+	sim_fault_clear(x.sim);
+	ck_assert_str_eq(xt_status(&x), "rolled_back");
+	ck_assert(json_is_false(json_object_get(json_array_get(json_object_get(x.result,
+	    "checkpoints"), 1), "healthy")));
+	rb = json_object_get(json_object_get(x.result, "rollback"), "steps");
+	/* steps 4 (uncordon), 2 (drain), 1 (cordon); 3 changed nothing */
+	ck_assert_int_eq(json_array_size(rb), 3);
+	json_array_foreach(rb, i, s)
+		ck_assert_str_eq(xt_str(s, "status", NULL, NULL), "succeeded");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(rb, 0), "index")),
+	    4);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(rb, 2), "index")),
+	    1);
+	n = xt_get(&x, &KUBE_REF_NODE("worker-2"), NULL);
+	ck_assert_int_eq(unschedulable(n), unschedulable(n0));
 	json_decref(n);
+	json_decref(n0);
 	xt_stop(&x);
 }
 END_TEST
@@ -155,9 +229,10 @@ scen_suite(void)
 	TCase *tc = tcase_create("scenarios");
 
 	tcase_set_timeout(tc, 200);
-	tcase_add_test(tc, test_scenario_01_drain);
-	tcase_add_test(tc, test_scenario_02_mco);
-	tcase_add_test(tc, test_scenario_03_reboot);
+	tcase_add_test(tc, test_scenario_01_node_pressure_argocd);
+	tcase_add_test(tc, test_scenario_02_mco_rollback);
+	tcase_add_test(tc, test_scenario_03_network_reboot);
+	tcase_add_test(tc, test_scenario_01_checkpoint_fails_rolls_back);
 	suite_add_tcase(s, tc);
 	return s;
 }
