@@ -14,6 +14,10 @@
 
 #include "strata/jscan.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>	/* x86-64 baseline: the string loop takes 16 bytes at a time */
+#endif
+
 #define KLEN_N	16	/* key lengths computed once per jscan_get_many() */
 
 /* 1 for bytes that may appear in a string as they are: 0x20..0x7f except '"' and '\'. */
@@ -172,6 +176,23 @@ scan_string(const char *p, const char *end)
 
 	p++;
 	for (;;) {
+#ifdef __SSE2__
+		/* Sixteen bytes at a time: '"', '\\', and (signed) < 0x20, which is a control
+		 * character or a non-ASCII byte, stop it at the first such byte. */
+		while (end - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			int m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+			    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+
+			if (m != 0) {
+				p += __builtin_ctz((unsigned)m);
+				break;
+			}
+			p += 16;
+		}
+#endif
 		while (end - p >= 8) {	/* eight plain bytes at a time */
 			memcpy(&x, p, 8);
 			if (swar_special(x))

@@ -479,6 +479,36 @@ START_TEST(mutations_agree_with_jansson)
 }
 END_TEST
 
+/*
+ * Every byte class at every offset of strings 0..48 bytes long (the string loop takes 16
+ * and 8 bytes at a time: a special byte must stop it wherever it falls), also with the
+ * document cut right after the string, so a block never reads past the buffer.
+ */
+START_TEST(string_bytes_at_every_offset)
+{
+	static const char *const ins[] = { "\x01", "\x1f", "\x7f", "\x80", "\xff",
+	    "\xc3\xa9", "\xc3", "\xe2\x82\xac", "\xed\xa0\x80", "\\n", "\\q",
+	    "\\u00e9", "\\u0000", "\"", " ", "\t" };
+	char buf[128];
+	size_t len, at, k, n, il;
+
+	for (len = 0; len <= 48; len++)
+		for (at = 0; at <= len; at++)
+			for (k = 0; k < STRATA_ARRAY_LEN(ins); k++) {
+				il = strlen(ins[k]);
+				buf[0] = '[';
+				buf[1] = '"';
+				memset(buf + 2, 'a', len);
+				memcpy(buf + 2 + at, ins[k], il);
+				n = 2 + len + il;
+				buf[n++] = '"';
+				agree(buf, n, "cut after the string");
+				buf[n++] = ']';
+				agree(buf, n, "string at every offset");
+			}
+}
+END_TEST
+
 static Suite *
 jscan_suite(void)
 {
@@ -494,6 +524,7 @@ jscan_suite(void)
 	tcase_add_test(tc, strings_and_integers_decode);
 	tcase_add_test(tc, value_scans_inside_a_larger_buffer);
 	tcase_add_test(tc, mutations_agree_with_jansson);
+	tcase_add_test(tc, string_bytes_at_every_offset);
 	suite_add_tcase(s, tc);
 	return s;
 }
