@@ -188,7 +188,7 @@ scan_string(const char *p, const char *end)
 
 			if (m != 0) {
 				p += __builtin_ctz((unsigned)m);
-				break;
+				goto special;	/* the narrower loops would find it again */
 			}
 			p += 16;
 		}
@@ -203,6 +203,9 @@ scan_string(const char *p, const char *end)
 			p++;
 		if (p >= end)
 			return NULL;
+#ifdef __SSE2__
+special:
+#endif
 		if (*p == '"')
 			return p + 1;
 		if (*p == '\\') {
