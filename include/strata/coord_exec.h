@@ -62,17 +62,24 @@ typedef void (*coord_run_progress_fn)(struct coord_run *run, size_t step, size_t
  * execute:  {execution_id, plan_id, status, dry_run, steps[{index, action, layer, target,
  *            status, started_at?, ended_at?, error?, detail?}], checkpoints[{layer,
  *            after_step, healthy, failed_checks[{type, target, reason}]}], rollback?
- *            {status, steps[{index, action, status, error?}]}, leases[{target, name,
- *            namespace, status}], message}
+ *            {status, steps[{index, action, status, error?, detail?}]} or null,
+ *            leases[{target, name, namespace, status: released | left_to_expire |
+ *            would_take | not_taken}], stats{requests, request_ms, elapsed_ms},
+ *            message}
+ *            step status ∈ pending | running | succeeded | skipped (nothing needed
+ *            doing, e.g. an only_if restart) | failed | failed_optional (reported, run
+ *            continued) | cancelled | would_succeed (dry run).
  *            status ∈ succeeded | failed (a required step/checkpoint failed and the
  *            rollback had nothing to undo) | rolled_back | rollback_failed | cancelled |
  *            interrupted (coord_run_abort) | dry_run.  In a dry run each step's `detail`
  *            says what would change, and a step whose request the server refused is
  *            `failed` with the server's message.
- * rollback: {execution_id, plan_id, status, steps[{index, action, status, error?}],
- *            message}; status ∈ rolled_back | rollback_failed | nothing_to_roll_back |
- *            dry_run; step status ∈ succeeded | failed | irreversible | would_run |
- *            not_needed.
+ * rollback: {execution_id, plan_id, status, dry_run, steps[{index, action, status,
+ *            error?, detail?}], message}; status ∈ rolled_back | rollback_failed |
+ *            nothing_to_roll_back | dry_run; step status ∈ succeeded | failed |
+ *            irreversible (error says why) | would_run (dry run) | not_needed (already
+ *            as recorded).  A compensation is verified by reading back what it
+ *            restored (not by health: the recorded state was often the broken one).
  *
  * `status` is 0 when the run ran (whatever its outcome), else a negative errno for a run
  * that could not start its work (e.g. -EBUSY: a Lease held elsewhere) — result is still

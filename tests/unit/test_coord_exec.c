@@ -660,6 +660,83 @@ START_TEST(test_checkpoint_never_healthy_rolls_back)
 }
 END_TEST
 
+/* A one-step Argo CD rollback plan, written as the planner writes it. */
+static char *
+plan_argo_rollback(struct xt *x, const char *ns, const char *app, long long id)
+{
+	json_t *plan;
+	char pid[COORD_STORE_ID_MAX], hash[65], err[256];
+
+	coord_store_id_new(COORD_STORE_PLAN, pid);
+	plan = json_pack("{s:s, s:n, s:[s], s:[{s:i, s:s, s:s, s:{s:s, s:s, s:s}, "
+	    "s:{s:I, s:b, s:b}, s:s, s:b, s:b, s:b, s:{s:s, s:{s:{s:s}, s:{s:s}}}, s:i, "
+	    "s:[{s:s, s:s, s:s, s:[s, s], s:[s]}]}], s:[], s:b}",
+	    "plan_id", pid, "issue_id", "layers", "application", "steps", "index", 1,
+	    "layer", "application", "action", "argocd_rollback", "target", "kind",
+	    "Application", "namespace", ns, "name", app, "params", "id", (json_int_t)id,
+	    "disable_auto_sync", 1, "prune", 0, "description", "Argo CD rollback",
+	    "required", 1, "reversible", 1, "mutating", 1, "compensation", "action",
+	    "argocd_rollback", "params", "id", "$capture", "last_history_id",
+	    "sync_policy", "$capture", "/spec/syncPolicy", "timeout_seconds", 600,
+	    "before_state_capture", "kind", "Application", "namespace", ns, "name", app,
+	    "fields", "/spec/syncPolicy", "/status/sync/revision", "values",
+	    "last_history_id", "checkpoints", "refused", 0);
+	ck_assert_ptr_nonnull(plan);
+	ck_assert_int_eq(coord_plan_hash(plan, hash, err, sizeof(err)), 0);
+	json_object_set_new(plan, "hash", json_string(hash));
+	ck_assert_int_eq(coord_store_plan_put(x->store, plan, err, sizeof(err)), 0);
+	json_decref(plan);
+	return strdup(pid);
+}
+
+/*
+ * Argo CD rollback to history id 11 (automated sync turned off first, as Argo CD
+ * requires), then rollback_plan: back to the history id recorded before (12) and the
+ * recorded syncPolicy (automated prune/selfHeal) restored exactly.
+ */
+START_TEST(test_argocd_rollback_and_back)
+{
+	struct xt x;
+	struct coord_run_options o;
+	struct coord_run *run;
+	char err[512], exec_id[COORD_STORE_ID_MAX];
+	char *plan;
+	json_t *app0, *app;
+	const char *rev11 = "1d0d43b03b000000000000000000000000000000";
+
+	xt_start(&x, SC_OK);
+	app0 = xt_get(&x, &KUBE_REF_ARGO_APP("openshift-gitops", "web"), NULL);
+	ck_assert_ptr_nonnull(app0);
+	plan = plan_argo_rollback(&x, "openshift-gitops", "web", 11);
+	o = xt_opts(&x, false);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	snprintf(exec_id, sizeof(exec_id), "%s", coord_run_execution_id(run));
+	xt_wait(&x, 60000);
+	ck_assert_msg(strcmp(xt_status(&x), "succeeded") == 0, "%s: %s", xt_status(&x),
+	    json_string_value(json_object_get(x.result, "message")));
+	app = xt_get(&x, &KUBE_REF_ARGO_APP("openshift-gitops", "web"), NULL);
+	ck_assert_str_eq(xt_str(app, "status", "sync", "revision"), rev11);
+	ck_assert_ptr_eq(json_object_get(json_object_get(json_object_get(app, "spec"),
+	    "syncPolicy"), "automated"), NULL);
+	ck_assert_ptr_eq(json_object_get(app, "operation"), NULL);
+	json_decref(app);
+	ck_assert_int_eq(coord_run_rollback(&o, exec_id, &run, err, sizeof(err)), 0);
+	xt_wait(&x, 60000);
+	ck_assert_msg(strcmp(xt_status(&x), "rolled_back") == 0, "%s: %s", xt_status(&x),
+	    json_dumps(x.result, JSON_COMPACT));
+	app = xt_get(&x, &KUBE_REF_ARGO_APP("openshift-gitops", "web"), NULL);
+	ck_assert_str_eq(xt_str(app, "status", "sync", "revision"),
+	    xt_str(app0, "status", "sync", "revision"));
+	ck_assert(json_equal(json_object_get(json_object_get(app0, "spec"), "syncPolicy"),
+	    json_object_get(json_object_get(app, "spec"), "syncPolicy")));
+	ck_assert_str_eq(xt_str(app, "status", "health", "status"), "Healthy");
+	json_decref(app);
+	json_decref(app0);
+	free(plan);
+	xt_stop(&x);
+}
+END_TEST
+
 static Suite *
 exec_suite(void)
 {
@@ -676,6 +753,7 @@ exec_suite(void)
 	tcase_add_test(tc, test_lease_excludes_second_server);
 	tcase_add_test(tc, test_expired_lease_taken_over);
 	tcase_add_test(tc, test_lease_renewed_while_running);
+	tcase_add_test(tc, test_argocd_rollback_and_back);
 	tcase_add_test(tc, test_dry_run_scenarios_change_nothing);
 	tcase_add_test(tc, test_checkpoint_never_healthy_rolls_back);
 	suite_add_tcase(s, tc);
