@@ -57,21 +57,32 @@ exec_kind_ref(const char *kind, const char *ns, const char *name, struct kube_re
 	return false;
 }
 
+/*
+ * Keys may hold dots themselves (annotation names such as "strata.dev/execution" or
+ * "kubectl.kubernetes.io/restartedAt"): when the part up to the next dot is not a key,
+ * the part up to the dot after it is tried, and so on.
+ */
 json_t *
 exec_jget(const json_t *o, const char *dotted)
 {
-	char key[128];
+	char key[256];
 	const char *p = dotted, *dot;
+	json_t *v;
 	size_t n;
 
 	while (o != NULL && p != NULL && *p) {
 		dot = strchr(p, '.');
-		n = dot ? (size_t)(dot - p) : strlen(p);
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, p, n);
-		key[n] = '\0';
-		o = json_object_get(o, key);
+		for (;;) {
+			n = dot ? (size_t)(dot - p) : strlen(p);
+			if (n >= sizeof(key))
+				return NULL;
+			memcpy(key, p, n);
+			key[n] = '\0';
+			if ((v = json_object_get(o, key)) != NULL || dot == NULL)
+				break;
+			dot = strchr(dot + 1, '.');
+		}
+		o = v;
 		p = dot ? dot + 1 : NULL;
 	}
 	return (json_t *)o;
