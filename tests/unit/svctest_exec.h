@@ -16,9 +16,13 @@
 
 #include "svctest.h"
 
-/* Not every suite initializes the legacy way; keep svctest.h's helper referenced. */
+/* Not every suite uses all of svctest.h (its helpers are plain static): keep them
+ * referenced. */
 static void (*svx_keep_initialize)(struct svctest *) __attribute__((unused)) =
     svctest_initialize;
+static void (*svx_keep_start)(struct svctest *, const char *, double)
+    __attribute__((unused)) = svctest_start;
+static void (*svx_keep_stop)(struct svctest *) __attribute__((unused)) = svctest_stop;
 
 #define SVX_BODY_MAX	(64u << 20)	/* cap of one response body */
 
@@ -469,12 +473,16 @@ svx_progress(struct svctest *t, const char *token)
 	return out;
 }
 
-/* Runs the loop until a progress message for `token` contains `needle` (or ms pass). */
+/*
+ * Runs the loop until a progress message for `token` contains `needle` (or ms pass);
+ * fails at once if request `id` was answered first (the run ended without it).
+ */
 static inline void
-svx_wait_progress(struct svctest *t, const char *token, const char *needle, unsigned ms)
+svx_wait_progress(struct svctest *t, json_int_t id, const char *token, const char *needle,
+    unsigned ms)
 {
 	uint64_t end = strata_now_ms() + ms;
-	json_t *p, *e;
+	json_t *p, *e, *m;
 	size_t i;
 	bool seen = false;
 
@@ -487,6 +495,11 @@ svx_wait_progress(struct svctest *t, const char *token, const char *needle, unsi
 		json_decref(p);
 		if (seen)
 			break;
+		json_array_foreach(t->out, i, m)
+			ck_assert_msg(!(json_integer_value(json_object_get(m, "id")) == id &&
+			    json_object_get(m, "method") == NULL), "request %lld ended before "
+			    "a progress message with \"%s\": %s", (long long)id, needle,
+			    json_dumps(m, JSON_COMPACT));
 		ck_assert_msg(strata_now_ms() < end, "no progress message with \"%s\" within "
 		    "%u ms", needle, ms);
 		svx_run_for(t, 20);
