@@ -186,11 +186,37 @@ lease_acquire_fn(struct exec_task *t)
 	}
 }
 
+/*
+ * Phase 1: the DELETE answered.  A 409 means the resourceVersion moved: a renewal of
+ * ours that was in flight, or a takeover.  Phase 2 re-reads: still ours → delete again
+ * with the new resourceVersion (a few times); someone else's → leave it alone.
+ */
 int
 lease_release_fn(struct exec_task *t)
 {
 	struct coord_run *r = t->run;
 
+	if (t->phase == 1 && t->kerr.http_status == 409 && t->conflicts < 3) {
+		struct kube_ref ref = KUBE_REF_LEASE(r->lease_ns, r->leases[r->lease_i].name);
+
+		t->conflicts++;
+		t->phase = 2;
+		return task_get(t, &ref);
+	}
+	if (t->phase == 2) {
+		const char *h = exec_jstr(t->resp, "spec.holderIdentity");
+
+		if (t->kerr.code == 0 && h != NULL && strcmp(h, r->holder) == 0) {
+			keep_rv(&r->leases[r->lease_i], t->resp);
+			t->phase = 0;
+			return lease_release_fn(t);
+		}
+		r->leases[r->lease_i].held = false;	/* gone, or not ours any more */
+		r->lease_i++;
+		t->conflicts = 0;
+		t->phase = 0;
+		return lease_release_fn(t);
+	}
 	if (t->phase == 1) {
 		if (t->kerr.code != 0 && t->kerr.http_status != 404 &&
 		    t->kerr.http_status != 409)
@@ -200,6 +226,7 @@ lease_release_fn(struct exec_task *t)
 		r->leases[r->lease_i].held = t->kerr.code != 0 &&
 		    t->kerr.http_status != 404 && t->kerr.http_status != 409;
 		r->lease_i++;
+		t->conflicts = 0;
 		t->phase = 0;
 	}
 	while (r->lease_i < r->nleases && !r->leases[r->lease_i].held)

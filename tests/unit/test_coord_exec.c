@@ -533,6 +533,9 @@ START_TEST(test_expired_lease_taken_over)
 		uv_run(&x.loop, UV_RUN_ONCE);
 	json_decref(g.obj);
 	json_decref(lease);
+	/* and its release meets a 409 once: re-read, still ours, deleted */
+	ck_assert_int_eq(sim_fault_add(x.sim, "method=DELETE,path=/apis/coordination.k8s.io/"
+	    "v1/namespaces/kube-system/leases/*,conflict,count=1", err, sizeof(err)), 0);
 	o = xt_opts(&x, false);
 	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
 	xt_wait(&x, 60000);
@@ -540,6 +543,9 @@ START_TEST(test_expired_lease_taken_over)
 	ck_assert_str_eq(xt_status(&x), "succeeded");
 	ck_assert_str_eq(xt_str(json_array_get(json_object_get(x.result, "leases"), 0),
 	    "status", NULL, NULL), "released");
+	lease = xt_get(&x, &KUBE_REF_LEASE("kube-system", NULL), NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(lease, "items")), 0);
+	json_decref(lease);
 	free(plan);
 	xt_stop(&x);
 }
