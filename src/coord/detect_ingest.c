@@ -153,20 +153,25 @@ detect_ingest_node(struct coord_detect *d, json_t *o)
 			n->flags |= NF_NOTREADY | (strcmp(st, "Unknown") == 0 ? NF_UNKNOWN : 0);
 			snprintf(buf, sizeof(buf), "%s%s%s", rsn ? rsn : "", rsn && msg &&
 			    msg != rsn ? ": " : "", msg && msg != rsn ? msg : "");
+			free(n->msg_ready);	/* a repeated condition: the last one counts */
 			n->msg_ready = detect_strdup(buf);
 		} else if (strcmp(st, "True") != 0) {
 			continue;
 		} else if (strcmp(type, "MemoryPressure") == 0) {
 			n->flags |= NF_MEMP;
+			free(n->msg_mem);	/* a repeated condition: the last one counts */
 			n->msg_mem = detect_strdup(msg);
 		} else if (strcmp(type, "DiskPressure") == 0) {
 			n->flags |= NF_DISKP;
+			free(n->msg_disk);	/* a repeated condition: the last one counts */
 			n->msg_disk = detect_strdup(msg);
 		} else if (strcmp(type, "PIDPressure") == 0) {
 			n->flags |= NF_PIDP;
+			free(n->msg_pid);	/* a repeated condition: the last one counts */
 			n->msg_pid = detect_strdup(msg);
 		} else if (strcmp(type, "NetworkUnavailable") == 0) {
 			n->flags |= NF_NETUNAVAIL;
+			free(n->msg_net);	/* a repeated condition: the last one counts */
 			n->msg_net = detect_strdup(msg);
 		}
 	}

@@ -344,12 +344,13 @@ int	detect_ingest_machineset(struct coord_detect *d, json_t *o);
 void	detect_summaries_free(struct coord_detect *d);
 
 /* detect_raw_kinds.c: the text fast paths of coord_detect_feed_raw() for owners,
- * Services and Endpoints; 1 stored (as the tree path would), 0 declined (nothing
+ * Services, Endpoints and Nodes; 1 stored (as the tree path would), 0 declined (nothing
  * changed: feed the tree), -ENOMEM. */
 int	detect_raw_owner(struct coord_detect *d, const char *kind, const char *json,
 	    size_t len);
 int	detect_raw_service(struct coord_detect *d, const char *json, size_t len);
 int	detect_raw_endpoints(struct coord_detect *d, const char *json, size_t len);
+int	detect_raw_node(struct coord_detect *d, const char *json, size_t len);
 
 /* detect_owners.c */
 void	detect_owners_resolve(struct coord_detect *d);

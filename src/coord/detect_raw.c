@@ -15,7 +15,7 @@
  *
  * Events: only Warnings are kept, so an Event whose type is anything else is counted.
  *
- * Owners (ReplicaSets, Deployments, …), Services and Endpoints: every item is read from
+ * Owners (ReplicaSets, Deployments, …), Services, Endpoints and Nodes: every item is read from
  * its text, the fields the tree path keeps and no others (detect_raw_kinds.c).
  */
 #include <errno.h>
@@ -360,6 +360,9 @@ coord_detect_feed_raw(struct coord_detect *d, const char *kind, const char *json
 			return rc;
 	} else if (kind != NULL && strcmp(kind, "Endpoints") == 0) {
 		if ((rc = detect_raw_endpoints(d, json, len)) != 0)
+			return rc;
+	} else if (kind != NULL && strcmp(kind, "Node") == 0) {
+		if ((rc = detect_raw_node(d, json, len)) != 0)
 			return rc;
 	}
 	if ((o = json_loadb(json, len, 0, NULL)) == NULL)

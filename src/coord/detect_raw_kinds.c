@@ -1,9 +1,10 @@
 /*
- * detect_layers from JSON text, the workload kinds: ReplicaSets, Deployments,
- * StatefulSets, DaemonSets (every owner kind detect_ingest_owner() takes), Services and
- * Endpoints.  Each item is walked once with jscan; exactly the fields the tree path reads
- * are picked up, decoded, and stored the way detect_ingest_owner(),
- * detect_ingest_service() and detect_ingest_endpoints() (detect_ingest2.c) store them.
+ * detect_layers from JSON text, the kinds other than pods and events: ReplicaSets,
+ * Deployments, StatefulSets, DaemonSets (every owner kind detect_ingest_owner() takes),
+ * Services, Endpoints and Nodes.  Each item is walked once with jscan; exactly the fields
+ * the tree path reads are picked up, decoded, and stored the way detect_ingest_owner(),
+ * detect_ingest_service(), detect_ingest_endpoints() (detect_ingest2.c) and
+ * detect_ingest_node() (detect_ingest.c) store them.
  *
  * The rules that keep the two paths equal:
  *   - the item is validated to its end before anything is stored, so a malformed item
@@ -609,4 +610,276 @@ detect_raw_endpoints(struct coord_detect *d, const char *json, size_t len)
 	e->notready = notready;
 	e->notready_pods = pods;
 	return e->ns && e->name ? 1 : -ENOMEM;
+}
+
+/* ---- nodes -------------------------------------------------------------------------- */
+
+enum { NM_NAME, NM_LABELS, NM_ANN, NS_UNSCHED, NS_TAINTS, NT_CONDS, NT_ALLOC, NV_N };
+
+static int
+rk_node_top(void *ctx, size_t i, struct jscan_iter *it)
+{
+	static const char *const mk[] = { "name", "labels", "annotations" };
+	static const char *const sk[] = { "unschedulable", "taints" };
+	static const char *const tk[] = { "conditions", "allocatable" };
+	struct jscan_val *v = ctx;
+
+	if (i == 0)
+		return rk_into(it, mk, 3, rk_capture, &v[NM_NAME]);
+	if (i == 1)
+		return rk_into(it, sk, 2, rk_capture, &v[NS_UNSCHED]);
+	return rk_into(it, tk, 2, rk_capture, &v[NT_CONDS]);
+}
+
+/* "rendered-worker-5f3a…" → "worker" (pool_from_rendered() of detect_ingest.c). */
+static char *
+rk_pool(const char *rendered)
+{
+	const char *p, *dash;
+
+	if (rendered == NULL || strncmp(rendered, "rendered-", 9) != 0)
+		return NULL;
+	p = rendered + 9;
+	if ((dash = strrchr(p, '-')) == NULL || dash == p)
+		return NULL;
+	return strndup(p, (size_t)(dash - p));
+}
+
+/* A decoded condition or taint: up to four strings (NULL when absent or not strings). */
+struct rk_quad {
+	char		 b[4][RK_STR_MAX];
+	const char	*s[4];
+};
+
+static int
+rk_quad_get(const struct jscan_val *obj, const char *const *keys, struct rk_quad *q)
+{
+	struct jscan_val v[4];
+	size_t i;
+
+	if (jscan_get_many(obj, keys, 4, v) < 0)
+		return 0;
+	for (i = 0; i < 4; i++)
+		if (!rk_str(&v[i], q->b[i], RK_STR_MAX, &q->s[i]))
+			return 0;
+	return 1;
+}
+
+/* Labels (roles) and annotations (MCO state, machine) as detect_ingest_node() reads them. */
+static int
+rk_node_meta(struct detect_node *n, const struct jscan_val *labels,
+    const struct jscan_val *ann)
+{
+	static const char *const ak[] = { "machineconfiguration.openshift.io/currentConfig",
+	    "machineconfiguration.openshift.io/desiredConfig",
+	    "machineconfiguration.openshift.io/state",
+	    "machineconfiguration.openshift.io/reason", "machine.openshift.io/machine" };
+	char **out[] = { &n->mco_current, &n->mco_desired, &n->mco_state,
+	    &n->mco_reason, &n->machine };
+	struct jscan_val k, v, a[5];
+	struct jscan_iter it;
+	char key[RK_STR_MAX], buf[RK_STR_MAX];
+	const char *s;
+	size_t i;
+	int rc;
+
+	jscan_iter_init(&it, labels);
+	while ((rc = jscan_next_member(&it, &k, &v)) > 0) {
+		if (jscan_str_copy(&k, key, sizeof(key)) < 0)
+			return -EAGAIN;
+		if (strncmp(key, "node-role.kubernetes.io/", 24) != 0 || key[24] == '\0')
+			continue;
+		if (detect_list_add(&n->roles, key + 24, 128) < 0)
+			return -ENOMEM;
+		if (strcmp(key + 24, "master") == 0 || strcmp(key + 24, "control-plane") == 0)
+			n->flags |= NF_CONTROLPLANE;
+	}
+	if (rc < 0)
+		return -EAGAIN;
+	memset(a, 0, sizeof(a));
+	jscan_iter_init(&it, ann);
+	while ((rc = jscan_next_member(&it, &k, &v)) > 0)
+		for (i = 0; i < 5; i++)
+			if (jscan_str_eq(&k, ak[i]))
+				a[i] = v;
+	for (i = 0; i < 5; i++) {
+		if (!rk_str(&a[i], buf, sizeof(buf), &s))
+			return -EAGAIN;
+		*out[i] = detect_strdup(s);
+	}
+	return 0;
+}
+
+static int
+rk_node_taints(struct detect_node *n, const struct jscan_val *taints)
+{
+	static const char *const tk[] = { "key", "value", "effect", "-" };
+	struct jscan_iter it;
+	struct jscan_val e;
+	struct rk_quad q;
+	char buf[512];
+	int rc;
+
+	jscan_iter_init(&it, taints);
+	while ((rc = jscan_next_elem(&it, &e)) > 0) {
+		const char *k, *val, *eff;
+
+		if (!rk_quad_get(&e, tk, &q))
+			return -EAGAIN;
+		k = q.s[0], val = q.s[1], eff = q.s[2];
+		if (k == NULL || eff == NULL || strcmp(eff, "PreferNoSchedule") == 0)
+			continue;
+		snprintf(buf, sizeof(buf), "%s%s%s:%s", k, val && *val ? "=" : "",
+		    val ? val : "", eff);
+		if (detect_list_add(&n->taints, buf, 512) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+rk_node_conds(struct detect_node *n, const struct jscan_val *conds)
+{
+	static const char *const ck[] = { "type", "status", "message", "reason" };
+	struct jscan_iter it;
+	struct jscan_val e;
+	struct rk_quad *q;
+	char buf[512];
+	int rc = 0;
+
+	if ((q = malloc(sizeof(*q))) == NULL)
+		return -ENOMEM;
+	jscan_iter_init(&it, conds);
+	while (jscan_next_elem(&it, &e) > 0) {
+		const char *type, *st, *msg, *rsn;
+
+		if (!rk_quad_get(&e, ck, q)) {
+			rc = -EAGAIN;
+			break;
+		}
+		type = q->s[0], st = q->s[1], msg = q->s[2], rsn = q->s[3];
+		if (type == NULL || st == NULL)
+			continue;
+		if (msg == NULL || *msg == '\0')
+			msg = rsn;
+		if (strcmp(type, "Ready") == 0 && strcmp(st, "True") != 0) {
+			n->flags |= NF_NOTREADY | (strcmp(st, "Unknown") == 0 ? NF_UNKNOWN : 0);
+			snprintf(buf, sizeof(buf), "%s%s%s", rsn ? rsn : "", rsn && msg &&
+			    msg != rsn ? ": " : "", msg && msg != rsn ? msg : "");
+			free(n->msg_ready);
+			n->msg_ready = detect_strdup(buf);
+		} else if (strcmp(st, "True") != 0) {
+			continue;
+		} else if (strcmp(type, "MemoryPressure") == 0) {
+			n->flags |= NF_MEMP;
+			free(n->msg_mem);
+			n->msg_mem = detect_strdup(msg);
+		} else if (strcmp(type, "DiskPressure") == 0) {
+			n->flags |= NF_DISKP;
+			free(n->msg_disk);
+			n->msg_disk = detect_strdup(msg);
+		} else if (strcmp(type, "PIDPressure") == 0) {
+			n->flags |= NF_PIDP;
+			free(n->msg_pid);
+			n->msg_pid = detect_strdup(msg);
+		} else if (strcmp(type, "NetworkUnavailable") == 0) {
+			n->flags |= NF_NETUNAVAIL;
+			free(n->msg_net);
+			n->msg_net = detect_strdup(msg);
+		}
+	}
+	free(q);
+	return rc;
+}
+
+static void
+rk_node_free(struct detect_node *n)
+{
+	free(n->pool);
+	free(n->roles);
+	free(n->machine);
+	free(n->mco_current);
+	free(n->mco_desired);
+	free(n->mco_state);
+	free(n->mco_reason);
+	free(n->msg_ready);
+	free(n->msg_mem);
+	free(n->msg_disk);
+	free(n->msg_pid);
+	free(n->msg_net);
+	free(n->taints);
+}
+
+/* Everything detect_ingest_node() keeps, into a scratch node; 0, -EAGAIN or -ENOMEM. */
+static int
+rk_node_build(struct detect_node *n, const struct jscan_val *v)
+{
+	static const char *const ak[] = { "cpu", "memory" };
+	struct jscan_val al[2];
+	char cpu[RK_STR_MAX], mem[RK_STR_MAX];
+	const char *s;
+	int rc;
+
+	if ((rc = rk_node_meta(n, &v[NM_LABELS], &v[NM_ANN])) < 0)
+		return rc;
+	n->pool = rk_pool(n->mco_desired ? n->mco_desired : n->mco_current);
+	if ((s = n->mco_state) != NULL) {
+		if (strcmp(s, "Degraded") == 0 || strcmp(s, "Unreconcilable") == 0)
+			n->flags |= NF_MCO_DEGRADED;
+		else if (strcmp(s, "Working") == 0 || strcmp(s, "Rebooting") == 0)
+			n->flags |= NF_MCO_WORKING;
+	}
+	if (n->mco_current && n->mco_desired && strcmp(n->mco_current, n->mco_desired) != 0 &&
+	    !(n->flags & NF_MCO_DEGRADED))
+		n->flags |= NF_MCO_WORKING;
+	if (v[NS_UNSCHED].type == JSCAN_TRUE)
+		n->flags |= NF_UNSCHED;
+	if ((rc = rk_node_taints(n, &v[NS_TAINTS])) < 0 ||
+	    (rc = rk_node_conds(n, &v[NT_CONDS])) < 0)
+		return rc;
+	if (jscan_get_many(&v[NT_ALLOC], ak, 2, al) < 0 ||
+	    !rk_str(&al[0], cpu, sizeof(cpu), &s))
+		return -EAGAIN;
+	n->alloc_cpu_m = detect_parse_cpu_m(s);
+	if (!rk_str(&al[1], mem, sizeof(mem), &s))
+		return -EAGAIN;
+	n->alloc_mem = detect_parse_bytes(s);
+	return 0;
+}
+
+int
+detect_raw_node(struct coord_detect *d, const char *json, size_t len)
+{
+	static const char *const top[] = { "metadata", "spec", "status" };
+	struct jscan_val v[NV_N];
+	struct detect_node scratch, *n;
+	char name[RK_STR_MAX];
+	const char *s_name;
+	size_t i;
+	int rc;
+
+	memset(v, 0, sizeof(v));
+	if (!rk_item(json, len, top, 3, rk_node_top, v) ||
+	    !rk_str(&v[NM_NAME], name, sizeof(name), &s_name) || s_name == NULL)
+		return 0;
+	i = detect_map_get(&d->node_ix, s_name);
+	if (i != NOIDX && (VEC_AT(&d->nodes, struct detect_node, i)->flags & NF_SEEN))
+		return 1;	/* duplicate item: first wins */
+	memset(&scratch, 0, sizeof(scratch));
+	if ((rc = rk_node_build(&scratch, v)) < 0) {
+		rk_node_free(&scratch);
+		return rc == -EAGAIN ? 0 : rc;
+	}
+	if ((i = detect_node_get(d, s_name)) == NOIDX) {
+		rk_node_free(&scratch);
+		return -ENOMEM;
+	}
+	n = VEC_AT(&d->nodes, struct detect_node, i);
+	scratch.name = n->name;
+	scratch.pods = n->pods;
+	scratch.failing = n->failing;
+	scratch.f_first = n->f_first;
+	scratch.flags |= n->flags | NF_SEEN;
+	*n = scratch;
+	return 1;
 }

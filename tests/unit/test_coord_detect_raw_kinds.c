@@ -1,12 +1,12 @@
 /*
  * The text fast paths for owners (ReplicaSet, Deployment, StatefulSet, DaemonSet, …),
- * Services and Endpoints (src/coord/detect_raw_kinds.c) against the tree path: every such
+ * Services, Endpoints and Nodes (src/coord/detect_raw_kinds.c) against the tree path: every such
  * object of tests/scenarios and examples/scenarios is fed alone both ways in dozens of
  * variants — each field the engine reads changed, removed, of the wrong type, duplicated,
  * escaped, too long — and the two analyzers must hold equal summaries (every field,
  * test_coord_detect_pair.h) and give equal finish() results.  A synthetic cluster shaped
- * like the simulator's (Deployments with conditions, ReplicaSets, Services, Endpoints,
- * pods, a planted rollout and a not-ready endpoint) must agree with every one of those
+ * like the simulator's (Nodes, Deployments with conditions, ReplicaSets, Services,
+ * Endpoints, pods, a planted rollout, a not-ready node and a not-ready endpoint) must agree with every one of those
  * objects taking the fast path.
  */
 #include <dirent.h>
@@ -242,13 +242,111 @@ endpoints_variant(json_t *o, int i)
 	return v;
 }
 
+static json_t *
+cond(const char *type, const char *status, const char *reason, const char *msg)
+{
+	json_t *c = json_pack("{s:s,s:s}", "type", type, "status", status);
+
+	if (reason != NULL)
+		json_object_set_new(c, "reason", json_string(reason));
+	if (msg != NULL)
+		json_object_set_new(c, "message", json_string(msg));
+	return c;
+}
+
+/* Variant i of node o, or NULL. */
+static json_t *
+node_variant(json_t *o, int i)
+{
+	json_t *v = json_deep_copy(o), *meta = obj_at(v, "metadata", NULL), *c;
+	json_t *labels = obj_at(v, "metadata", "labels");
+	json_t *ann = obj_at(v, "metadata", "annotations");
+	char *s;
+
+	c = conds_of(v);
+	switch (i) {
+	case 0: break;
+	case 1: json_array_append_new(c, cond("Ready", "False", "KubeletNotReady",
+	    "PLEG is not healthy")); break;
+	case 2: json_array_clear(c); json_array_append_new(c, cond("Ready", "Unknown",
+	    "NodeStatusUnknown", NULL)); break;
+	case 3: json_array_clear(c); json_array_append_new(c, cond("Ready", "False", NULL,
+	    "")); json_array_append_new(c, cond("Ready", "False", "Second", "two")); break;
+	case 4: json_array_append_new(c, cond("MemoryPressure", "True", "Low",
+	    "memory is low\n")); break;
+	case 5: json_array_append_new(c, cond("DiskPressure", "True", "DiskLow", ""));
+	    break;
+	case 6: json_array_append_new(c, cond("PIDPressure", "True", NULL, "pids"));
+	    json_array_append_new(c, cond("NetworkUnavailable", "True", "NoRoute", NULL));
+	    break;
+	case 7: json_object_set_new(obj_at(v, "status", NULL), "conditions", json_object());
+	    break;
+	case 8: json_array_insert_new(c, 0, json_string("x"));
+	    json_array_insert_new(c, 0, json_pack("{s:i,s:s}", "type", 1, "status", "True"));
+	    json_array_append_new(c, json_pack("{s:s,s:i}", "type", "Ready", "status", 0));
+	    break;
+	case 9: json_object_set_new(labels, "node-role.kubernetes.io/master", json_string(""));
+	    json_object_set_new(labels, "node-role.kubernetes.io/control-plane",
+	    json_string("")); json_object_set_new(labels, "node-role.kubernetes.io/",
+	    json_string("")); json_object_set_new(labels, "node-role.kubernetes.io/infra",
+	    json_integer(1)); break;
+	case 10: json_object_set_new(meta, "labels", json_string("x")); break;
+	case 11: json_object_set_new(ann, "machineconfiguration.openshift.io/currentConfig",
+	    json_string("rendered-worker-aaa")); json_object_set_new(ann,
+	    "machineconfiguration.openshift.io/desiredConfig",
+	    json_string("rendered-worker-bbb")); break;
+	case 12: json_object_set_new(ann, "machineconfiguration.openshift.io/state",
+	    json_string("Degraded")); json_object_set_new(ann,
+	    "machineconfiguration.openshift.io/reason", json_string("unexpected on-disk "
+	    "state")); json_object_set_new(ann,
+	    "machineconfiguration.openshift.io/currentConfig", json_string("rendered-infra-1"));
+	    json_object_set_new(ann, "machineconfiguration.openshift.io/desiredConfig",
+	    json_string("rendered-infra-2")); break;
+	case 13: json_object_set_new(ann, "machineconfiguration.openshift.io/state",
+	    json_string("Rebooting")); json_object_set_new(ann,
+	    "machineconfiguration.openshift.io/currentConfig", json_string("rendered--x"));
+	    break;
+	case 14: json_object_set_new(ann, "machine.openshift.io/machine",
+	    json_string("openshift-machine-api/w-1")); json_object_set_new(ann,
+	    "machineconfiguration.openshift.io/state", json_integer(3)); break;
+	case 15: json_object_set_new(meta, "annotations", json_array()); break;
+	case 16: json_object_set_new(obj_at(v, "spec", NULL), "unschedulable", json_true());
+	    break;
+	case 17: json_object_set_new(obj_at(v, "spec", NULL), "unschedulable",
+	    json_string("true")); break;
+	case 18: json_object_set_new(obj_at(v, "spec", NULL), "taints", json_loads("[{\"key\":"
+	    "\"a\",\"value\":\"b\",\"effect\":\"NoSchedule\"},{\"key\":\"c\",\"effect\":"
+	    "\"NoExecute\"},{\"key\":\"d\",\"value\":\"\",\"effect\":\"NoSchedule\"},"
+	    "{\"key\":\"e\",\"effect\":\"PreferNoSchedule\"},{\"key\":\"f\"},\"x\","
+	    "{\"key\":\"a\",\"value\":\"b\",\"effect\":\"NoSchedule\"}]", 0, NULL));
+	    break;
+	case 19: json_object_set_new(obj_at(v, "status", NULL), "allocatable", json_pack(
+	    "{s:s,s:s}", "cpu", "2", "memory", "8Gi")); break;
+	case 20: json_object_set_new(obj_at(v, "status", NULL), "allocatable", json_pack(
+	    "{s:i,s:s}", "cpu", 2, "memory", "lots")); break;
+	case 21: json_object_del(meta, "name"); break;
+	case 22: s = long_str(600, 'n'); json_object_set_new(meta, "name", json_string(s));
+	    free(s); break;
+	case 23: json_object_set_new(v, "spec", json_string("odd")); break;
+	case 24: s = long_str(450, 'm'); json_array_append_new(c, cond("Ready", "False",
+	    "R", s)); free(s); break;
+	case 25: s = long_str(700, 'm'); json_array_append_new(c, cond("Ready", "False",
+	    "R", s)); free(s); break;
+	default:
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
 /* Text edits of a compact dump: duplicated and escaped keys. */
 static char *
 text_variant(const char *s, int i)
 {
 	static const char *const from[] = { "\"metadata\":", "\"name\":", "\"spec\":",
 	    "\"status\":", "\"labels\":{", "\"annotations\":{", "\"selector\":",
-	    "\"subsets\":", "\"replicas\":", "\"namespace\":", "\"image\":", "\"type\":" };
+	    "\"subsets\":", "\"replicas\":", "\"namespace\":", "\"image\":", "\"type\":",
+	    "\"node-role.kubernetes.io/", "\"machineconfiguration.openshift.io/state\":" };
 	static const char *const to[] = { "\"metadata\":{},\"metadata\":",
 	    "\"n\\u0061me\":", "\"spec\":{\"replicas\":1},\"spec\":", "\"st\\u0061tus\":",
 	    "\"labels\":{\"app.kubernetes.io/instance\":\"one\","
@@ -257,7 +355,10 @@ text_variant(const char *s, int i)
 	    "\"deployment.kubernetes.io\\/revision\":\"2\",",
 	    "\"selector\":{\"a\":\"b\"},\"selector\":", "\"subsets\":[],\"subsets\":",
 	    "\"replicas\":7,\"replicas\":", "\"namespace\":\"x\",\"namespace\":",
-	    "\"image\":\"first\",\"image\":", "\"type\":\"ExternalName\",\"type\":" };
+	    "\"image\":\"first\",\"image\":", "\"type\":\"ExternalName\",\"type\":",
+	    "\"node-role.kubernetes.io\\/control-plane\":\"\",\"node-role.kubernetes.io/",
+	    "\"machineconfiguration.openshift.io/state\":\"Degraded\","
+	    "\"machineconfiguration.openshift.io/state\":" };
 	const char *at;
 	char *out;
 	size_t n;
@@ -372,6 +473,19 @@ START_TEST(endpoints_variants_agree)
 }
 END_TEST
 
+START_TEST(node_variants_agree)
+{
+	static const char *const as[] = { "Node" };
+	struct tally t = { 0, 0 };
+
+	kind_variants("Node", as, 1, node_variant, &t);
+	fprintf(stderr, "detect_raw_kinds: %zu node feeds, %zu from the text\n", t.total,
+	    t.fast);
+	ck_assert_uint_gt(t.fast, t.total * 3 / 4);
+	ck_assert_uint_lt(t.fast, t.total);
+}
+END_TEST
+
 /* ---- a cluster shaped like strata-sim's --------------------------------------------- */
 
 static json_t *
@@ -452,6 +566,21 @@ START_TEST(sim_shaped_cluster_agrees)
 	size_t fast0;
 
 	pair_new(&p, NULL);
+	for (i = 0; i < nodes; i++) {
+		snprintf(dep, sizeof(dep), "worker-%05d", i);
+		both(&p, "Node", json_pack("{s:s,s:s,s:{s:s,s:{s:s,s:s},s:{s:s,s:s}},s:{s:s},"
+		    "s:{s:{s:s,s:s},s:[{s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s}]}}",
+		    "apiVersion", "v1", "kind", "Node", "metadata", "name", dep, "labels",
+		    "kubernetes.io/hostname", dep, "node-role.kubernetes.io/worker", "",
+		    "annotations", "machineconfiguration.openshift.io/state", "Done",
+		    "machine.openshift.io/machine", dep, "spec", "providerID", "sim://node",
+		    "status", "allocatable", "cpu", "15500m", "memory", "64215940Ki",
+		    "conditions", "type", "MemoryPressure", "status", "False", "reason",
+		    "KubeletHasSufficientMemory", "message", "ok", "type", "Ready", "status",
+		    i == 9 ? "False" : "True", "reason", i == 9 ? "KubeletNotReady" :
+		    "KubeletReady", "message", "kubelet is posting ready status"));
+	}
+	ck_assert_uint_eq(p.fast, (size_t)nodes);
 	for (d = 0; d < ndeps; d++) {
 		int bad = d == 17, reps = 5;
 
@@ -515,6 +644,7 @@ detect_raw_kinds_suite(void)
 	tcase_add_test(tc, owner_variants_agree);
 	tcase_add_test(tc, service_variants_agree);
 	tcase_add_test(tc, endpoints_variants_agree);
+	tcase_add_test(tc, node_variants_agree);
 	tcase_add_test(tc, sim_shaped_cluster_agrees);
 	tcase_add_test(tc, kinds_refuse_what_is_not_json);
 	suite_add_tcase(s, tc);
