@@ -233,12 +233,22 @@ act_wait_co(struct exec_task *t)
 	    "not Degraded");
 }
 
-/* Irreversible: delete the Machine; its MachineSet provisions a replacement. */
+/*
+ * Irreversible: delete the Machine; its MachineSet provisions a replacement.  Done when
+ * the old Machine is gone and the set has spec.replicas Machines Running with a Node —
+ * counted from the Machines themselves, not from the set's status counters, which lag
+ * the deletion.
+ */
 int
 act_replace_machine(struct exec_task *t)
 {
 	struct kube_ref ref, ms;
 	const char *msn = exec_jstr(t->params, "machineset");
+	const char *old = exec_jstr(t->spec, "target.name");
+	char sel[400];
+	json_t *m;
+	size_t i;
+	long long running = 0;
 
 	act_target_ref(t, &ref);
 	switch (t->phase) {
@@ -265,10 +275,34 @@ act_replace_machine(struct exec_task *t)
 		t->phase = 5;
 		return task_get(t, &ms);
 	case 5:
-		if (t->kerr.code == 0 && exec_jint(t->resp, "status.readyReplicas", 0) >=
-		    exec_jint(t->resp, "spec.replicas", 1))
+		if (t->kerr.code != 0)
+			return act_poll_again(t, 4, "the MachineSet to be readable");
+		json_object_set_new(t->scratch, "want", json_integer(exec_jint(t->resp,
+		    "spec.replicas", 1)));
+		if (!exec_selector_string(exec_jget(t->resp, "spec.selector"), sel,
+		    sizeof(sel)))
+			return task_fail(t, "cannot express the MachineSet's selector");
+		exec_kind_ref("Machine", ref.namespace, NULL, &ms);
+		t->phase = 6;
+		return task_list(t, &ms, sel, NULL);
+	case 6:
+		if (t->kerr.code != 0)
+			return act_poll_again(t, 4, "the MachineSet's Machines to be listed");
+		json_array_foreach(exec_jget(t->resp, "items"), i, m) {
+			const char *n = exec_jstr(m, "metadata.name"), *ph = exec_jstr(m,
+			    "status.phase");
+
+			if (n && old && strcmp(n, old) != 0 && ph && strcmp(ph, "Running") ==
+			    0 && exec_jstr(m, "status.nodeRef.name") != NULL &&
+			    exec_jstr(m, "metadata.deletionTimestamp") == NULL)
+				running++;
+		}
+		if (running >= json_integer_value(json_object_get(t->scratch, "want")))
 			return TASK_DONE;
-		return act_poll_again(t, 4, "the MachineSet's replacement to be ready");
+		task_set_what(t, "waiting for the replacement Machine: %lld of %lld Running",
+		    running, (long long)json_integer_value(json_object_get(t->scratch,
+		    "want")));
+		return act_poll_again(t, 4, "the MachineSet's replacement to be Running");
 	default:
 		return task_fail(t, "replace_machine: bad state");
 	}

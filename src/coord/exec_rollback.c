@@ -68,15 +68,27 @@ rb_finish(struct coord_run *r)
 		    "rolled_back";
 	r->rb_status = r->dry_run ? "dry_run" : r->comp_failed ? "rollback_failed" :
 	    "rolled_back";
-	if (r->rollback_only)
-		exec_set_message(r, "%s: %zu compensation(s)%s", status,
-		    json_array_size(r->rb_steps), r->comp_failed ? ", some failed (see "
-		    "steps)" : "");
-	else {
-		size_t n = strlen(r->message);
+	{
+		json_t *s;
+		size_t i, irr = 0, n;
+		char tail[160] = "";
 
-		snprintf(r->message + n, sizeof(r->message) - n, "; rollback %s (%zu "
-		    "compensation(s))", r->rb_status, json_array_size(r->rb_steps));
+		json_array_foreach(r->rb_steps, i, s)
+			if (strcmp(exec_jstr(s, "status"), "irreversible") == 0)
+				irr++;
+		if (irr > 0)
+			snprintf(tail, sizeof(tail), "; %zu irreversible step(s) could not be "
+			    "undone (see steps)", irr);
+		if (r->rollback_only)
+			exec_set_message(r, "%s: %zu compensation(s)%s%s", status,
+			    json_array_size(r->rb_steps), r->comp_failed ? ", some failed "
+			    "(see steps)" : "", tail);
+		else {
+			n = strlen(r->message);
+			snprintf(r->message + n, sizeof(r->message) - n, "; rollback %s (%zu "
+			    "compensation(s))%s", r->rb_status, json_array_size(r->rb_steps),
+			    tail);
+		}
 	}
 	exec_release_leases(r, status, 0);
 }

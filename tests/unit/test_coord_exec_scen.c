@@ -222,6 +222,59 @@ START_TEST(test_scenario_01_checkpoint_fails_rolls_back)
 }
 END_TEST
 
+/*
+ * Replacing a Machine (irreversible): the old one is deleted, the MachineSet provisions a
+ * replacement that runs a Ready node; rollback_plan reports the step irreversible
+ * instead of pretending, and a second rollback has nothing left.
+ */
+START_TEST(test_replace_machine_irreversible)
+{
+	struct xt x;
+	struct coord_run_options o;
+	struct coord_run *run;
+	json_t *plan, *rb;
+	char pid[COORD_STORE_ID_MAX], hash[65], err[512], exec_id[COORD_STORE_ID_MAX];
+	long http = 0;
+	const char *ns = "openshift-machine-api", *old = "ocp-prod-7xk2p-worker-us-east-1a-2x2";
+
+	xt_start(&x, SC1);
+	coord_store_id_new(COORD_STORE_PLAN, pid);
+	plan = json_pack("{s:s, s:n, s:[s], s:[{s:i, s:s, s:s, s:{s:s, s:s, s:s}, "
+	    "s:{s:s, s:s}, s:s, s:b, s:b, s:b, s:n, s:s, s:i, s:[{s:s, s:s, s:s, s:[s]}]}], "
+	    "s:[], s:b}", "plan_id", pid, "issue_id", "layers", "infrastructure", "steps",
+	    "index", 1, "layer", "infrastructure", "action", "replace_machine", "target",
+	    "kind", "Machine", "namespace", ns, "name", old, "params", "node", "worker-2",
+	    "machineset", "ocp-prod-7xk2p-worker-us-east-1a", "description", "Replace",
+	    "required", 1, "reversible", 0, "mutating", 1, "compensation",
+	    "irreversible_reason", "deleting a Machine destroys its instance",
+	    "timeout_seconds", 1800, "before_state_capture", "kind", "Machine", "namespace",
+	    ns, "name", old, "fields", "", "checkpoints", "refused", 0);
+	ck_assert_int_eq(coord_plan_hash(plan, hash, err, sizeof(err)), 0);
+	json_object_set_new(plan, "hash", json_string(hash));
+	ck_assert_int_eq(coord_store_plan_put(x.store, plan, err, sizeof(err)), 0);
+	json_decref(plan);
+	o = xt_opts(&x, false);
+	o.no_leases = true;
+	ck_assert_msg(coord_run_execute(&o, pid, &run, err, sizeof(err)) == 0, "%s", err);
+	snprintf(exec_id, sizeof(exec_id), "%s", coord_run_execution_id(run));
+	xt_wait(&x, 120000);
+	ck_assert_msg(strcmp(xt_status(&x), "succeeded") == 0, "%s: %s", xt_status(&x),
+	    json_string_value(json_object_get(x.result, "message")));
+	json_decref(get(&x, "machine.openshift.io", "v1beta1", "machines", ns, old, &http));
+	ck_assert_int_eq(http, 404);
+	ck_assert_int_eq(coord_run_rollback(&o, exec_id, &run, err, sizeof(err)), 0);
+	xt_wait(&x, 30000);
+	rb = json_array_get(json_object_get(x.result, "steps"), 0);
+	ck_assert_str_eq(xt_str(rb, "status", NULL, NULL), "irreversible");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(x.result, "message")),
+	    "irreversible"));
+	ck_assert_int_eq(coord_run_rollback(&o, exec_id, &run, err, sizeof(err)), 0);
+	xt_wait(&x, 30000);
+	ck_assert_str_eq(xt_status(&x), "nothing_to_roll_back");
+	xt_stop(&x);
+}
+END_TEST
+
 static Suite *
 scen_suite(void)
 {
@@ -233,6 +286,7 @@ scen_suite(void)
 	tcase_add_test(tc, test_scenario_02_mco_rollback);
 	tcase_add_test(tc, test_scenario_03_network_reboot);
 	tcase_add_test(tc, test_scenario_01_checkpoint_fails_rolls_back);
+	tcase_add_test(tc, test_replace_machine_irreversible);
 	suite_add_tcase(s, tc);
 	return s;
 }
