@@ -158,6 +158,19 @@ START_TEST(test_dry_run_changes_nothing)
 	}
 	ck_assert_msg(json_equal(json_object_get(a, "deployments/api/api"),
 	    json_object_get(b, "deployments/api/api")), "deployment changed");
+	/* a dry run the server refuses says which step and why, and still changes nothing */
+	ck_assert_int_eq(sim_fault_add(x.sim, "method=PATCH,path=/apis/apps/v1/namespaces/"
+	    "api/deployments/api*,status=403", err, sizeof(err)), 0);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	xt_wait(&x, 20000);
+	sim_fault_clear(x.sim);
+	ck_assert_str_eq(xt_status(&x), "dry_run");
+	ck_assert_str_eq(xt_str(json_array_get(json_object_get(x.result, "steps"), 0),
+	    "status", NULL, NULL), "failed");
+	ck_assert_ptr_nonnull(strstr(xt_str(json_array_get(json_object_get(x.result,
+	    "steps"), 0), "error", NULL, NULL), "403"));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(x.result, "message")),
+	    "1 would be refused"));
 	json_decref(a);
 	json_decref(b);
 	free(plan);
