@@ -360,15 +360,16 @@ set_reconcile(struct ctl_ctx *c, const char *ns, const char *name)
 	want = (int)ctl_jint(ms, "spec.replicas", 1);
 	snprintf(gen, sizeof(gen), "%s-", name);
 	for (i = (int)w.n; i < want; i++) {
-		json_t *m = json_pack("{s:s,s:s,s:{s:s,s:s,s:O,s:[o],s:[s]},s:O}",
+		/* "o" steals: pass new references (a fresh {} when the template has none). */
+		json_t *m = json_pack("{s:s,s:s,s:{s:s,s:s,s:o,s:[o],s:[s]},s:o}",
 		    "apiVersion", "machine.openshift.io/v1beta1", "kind", "Machine",
 		    "metadata", "generateName", gen, "namespace", ns,
 		    "labels", ctl_jget(ms, "spec.template.metadata.labels") ?
-		    ctl_jget(ms, "spec.template.metadata.labels") : json_object(),
+		    json_deep_copy(ctl_jget(ms, "spec.template.metadata.labels")) : json_object(),
 		    "ownerReferences", ctl_owner_ref(sim_rt(SIM_RT_MACHINESET), ms),
 		    "finalizers", FINALIZER,
-		    "spec", ctl_jget(ms, "spec.template.spec") ? ctl_jget(ms, "spec.template.spec") :
-		    json_object());
+		    "spec", ctl_jget(ms, "spec.template.spec") ?
+		    json_deep_copy(ctl_jget(ms, "spec.template.spec")) : json_object());
 		json_t *out = NULL;
 
 		if (m && ctl_create(c, sim_rt(SIM_RT_MACHINE), ns, m, &out) == 0) {

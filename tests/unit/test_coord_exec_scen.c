@@ -222,7 +222,6 @@ START_TEST(test_scenario_01_checkpoint_fails_rolls_back)
 }
 END_TEST
 
-#ifndef __SANITIZE_ADDRESS__
 /*
  * Replacing a Machine (irreversible): the old one is deleted, the MachineSet provisions a
  * replacement that runs a Ready node; rollback_plan reports the step irreversible
@@ -275,7 +274,6 @@ START_TEST(test_replace_machine_irreversible)
 	xt_stop(&x);
 }
 END_TEST
-#endif
 
 static Suite *
 scen_suite(void)
@@ -288,14 +286,7 @@ scen_suite(void)
 	tcase_add_test(tc, test_scenario_02_mco_rollback);
 	tcase_add_test(tc, test_scenario_03_network_reboot);
 	tcase_add_test(tc, test_scenario_01_checkpoint_fails_rolls_back);
-#ifndef __SANITIZE_ADDRESS__
-	/*
-	 * Not under ASan for now: the simulator's Machine controller leaks 200 bytes per
-	 * replacement (reported: src/sim/ctl_util.c queue_flush → a Machine reconcile),
-	 * which LeakSanitizer turns into a failure of this suite.
-	 */
 	tcase_add_test(tc, test_replace_machine_irreversible);
-#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
