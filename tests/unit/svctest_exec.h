@@ -533,9 +533,23 @@ svx_wait_request(struct svctest *t, size_t from, const char *method, unsigned ms
 	}
 }
 
+/* True for the statuses an execution ends in (not running, not rolling back). */
+static inline bool
+svx_status_final(const char *st)
+{
+	static const char *const final[] = { "succeeded", "failed", "rolled_back",
+	    "rollback_failed", "cancelled", "interrupted", "dry_run" };
+	size_t i;
+
+	for (i = 0; st != NULL && i < sizeof(final) / sizeof(final[0]); i++)
+		if (strcmp(st, final[i]) == 0)
+			return true;
+	return false;
+}
+
 /*
  * The executions in the journal (resources/list strata://executions/…), read one by one:
- * the one of `plan_id` whose status is final (not "running"), or NULL after `ms`.
+ * the one of `plan_id` whose status is final (svx_status_final), or NULL after `ms`.
  * New reference.
  */
 static inline json_t *
@@ -557,8 +571,7 @@ svx_execution_of(struct svctest *t, json_int_t *id, const char *plan_id, unsigne
 			ex = svx_resource(t, (*id)++, uri);
 			if (svx_str(ex, "plan_id") != NULL &&
 			    strcmp(svx_str(ex, "plan_id"), plan_id) == 0 &&
-			    svx_str(ex, "status") != NULL &&
-			    strcmp(svx_str(ex, "status"), "running") != 0)
+			    svx_status_final(svx_str(ex, "status")))
 				return ex;
 			json_decref(ex);
 		}

@@ -285,10 +285,13 @@ START_TEST(kill9_then_rollback)
 	child_send(&c, json_pack("{s:s, s:i, s:s, s:{}}", "jsonrpc", "2.0", "id", 5,
 	    "method", "resources/list", "params"));
 	m = child_wait(&c, 5, NULL, 20000);
-	json_array_foreach(svx_at(m, "result.resources"), i, r)
-		if (svx_str(r, "uri") != NULL && strncmp(svx_str(r, "uri"),
-		    "strata://executions/", 20) == 0)
-			snprintf(uri, sizeof(uri), "%s", svx_str(r, "uri")), exec_id = uri + 20;
+	json_array_foreach(svx_at(m, "result.resources"), i, r) {
+		if (svx_str(r, "uri") == NULL || strncmp(svx_str(r, "uri"),
+		    "strata://executions/", 20) != 0)
+			continue;
+		snprintf(uri, sizeof(uri), "%s", svx_str(r, "uri"));
+		exec_id = uri + 20;
+	}
 	ck_assert_msg(exec_id != NULL, "no execution after the restart: %s",
 	    json_dumps(m, JSON_COMPACT));
 	json_decref(m);
