@@ -103,6 +103,13 @@ void	strata_time_rfc3339(char out[32]);
 /* Parses RFC 3339 (Z or ±hh:mm, optional fraction); returns 0 or -EINVAL. */
 int	strata_time_parse_rfc3339(const char *s, time_t *out);
 
+/* ---- Kubernetes quantities ------------------------------------------------------------ */
+
+/* "250m", "2", "1.5" → millicores (rounded up); -1 when not a non-negative quantity. */
+int64_t	strata_quantity_milli(const char *q);
+/* "64Mi", "1G", "129e6", "1.5Gi" → bytes (rounded up); -1 when not a quantity. */
+int64_t	strata_quantity_bytes(const char *q);
+
 /* ---- misc -------------------------------------------------------------------------- */
 
 /* Overwrites memory in a way the compiler may not elide. */

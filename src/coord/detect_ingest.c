@@ -176,8 +176,8 @@ detect_ingest_node(struct coord_detect *d, json_t *o)
 		}
 	}
 	v = json_object_get(json_object_get(o, "status"), "allocatable");
-	n->alloc_cpu_m = detect_parse_cpu_m(detect_jstr(v, "cpu"));
-	n->alloc_mem = detect_parse_bytes(detect_jstr(v, "memory"));
+	n->alloc_cpu_m = strata_quantity_milli(detect_jstr(v, "cpu"));
+	n->alloc_mem = strata_quantity_bytes(detect_jstr(v, "memory"));
 	return 0;
 }
 
@@ -390,10 +390,10 @@ pod_collect_refs(json_t *o, struct detect_pod *p)
 		const char *rc = detect_jstr(c, "resources.requests.cpu");
 		const char *rm = detect_jstr(c, "resources.requests.memory");
 
-		if (rc && detect_parse_cpu_m(rc) > 0)
-			p->req_cpu_m += detect_parse_cpu_m(rc);
-		if (rm && detect_parse_bytes(rm) > 0)
-			p->req_mem += detect_parse_bytes(rm);
+		if (rc && strata_quantity_milli(rc) > 0)
+			p->req_cpu_m += strata_quantity_milli(rc);
+		if (rm && strata_quantity_bytes(rm) > 0)
+			p->req_mem += strata_quantity_bytes(rm);
 		json_array_foreach(json_object_get(c, "envFrom"), j, e) {
 			if ((s = detect_jstr(e, "configMapRef.name")) != NULL) {
 				snprintf(buf, sizeof(buf), "configmap:%s", s);
@@ -493,7 +493,7 @@ detect_ingest_pod(struct coord_detect *d, json_t *o)
 	if (ev.cspec) {
 		const char *lim = detect_jstr(ev.cspec, "resources.limits.memory");
 
-		if (lim && (p->mem_limit = detect_parse_bytes(lim)) > 0)
+		if (lim && (p->mem_limit = strata_quantity_bytes(lim)) > 0)
 			p->flags |= PF_HAS_LIMIT;
 	}
 	if (json_is_object(json_object_get(meta, "labels")))

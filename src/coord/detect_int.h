@@ -57,8 +57,6 @@ char	*detect_strdup_full(const char *s);	/* NULL-safe, not truncated */
 const char *detect_jstr(json_t *o, const char *path);	/* "a.b.c" lookup, NULL if absent */
 int64_t	detect_jint(json_t *o, const char *path, int64_t dflt);
 int	detect_parse_time(const char *s, time_t *out);
-int64_t	detect_parse_cpu_m(const char *s);	/* "500m", "2" → millicores; -1 if bad */
-int64_t	detect_parse_bytes(const char *s);	/* "64Mi", "1G" → bytes; -1 if bad */
 void	detect_fmt_bytes(int64_t b, char *out, size_t n);
 int	detect_contains_ci(const char *hay, const char *needle);
 /* Builds "a\x1fb\x1fc" into buf; returns buf. */

@@ -840,10 +840,10 @@ rk_node_build(struct detect_node *n, const struct jscan_val *v)
 	if (jscan_get_many(&v[NT_ALLOC], ak, 2, al) < 0 ||
 	    !rk_str(&al[0], cpu, sizeof(cpu), &s))
 		return -EAGAIN;
-	n->alloc_cpu_m = detect_parse_cpu_m(s);
+	n->alloc_cpu_m = strata_quantity_milli(s);
 	if (!rk_str(&al[1], mem, sizeof(mem), &s))
 		return -EAGAIN;
-	n->alloc_mem = detect_parse_bytes(s);
+	n->alloc_mem = strata_quantity_bytes(s);
 	return 0;
 }
 

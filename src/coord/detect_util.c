@@ -207,46 +207,7 @@ detect_parse_time(const char *s, time_t *out)
 	return strata_time_parse_rfc3339(s, out);
 }
 
-int64_t
-detect_parse_cpu_m(const char *s)
-{
-	char *end;
-	double v;
 
-	if (s == NULL || *s == '\0')
-		return -1;
-	v = strtod(s, &end);
-	if (end == s || v < 0)
-		return -1;
-	if (*end == 'm')
-		return (int64_t)v;
-	if (*end == '\0')
-		return (int64_t)(v * 1000.0);
-	return -1;
-}
-
-int64_t
-detect_parse_bytes(const char *s)
-{
-	static const struct { const char *suf; double mul; } sufs[] = {
-		{ "Ki", 1024.0 }, { "Mi", 1048576.0 }, { "Gi", 1073741824.0 },
-		{ "Ti", 1099511627776.0 }, { "k", 1e3 }, { "K", 1e3 }, { "M", 1e6 },
-		{ "G", 1e9 }, { "T", 1e12 }, { "m", 1e-3 }, { "", 1.0 },
-	};
-	char *end;
-	double v;
-	size_t i;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	v = strtod(s, &end);
-	if (end == s || v < 0)
-		return -1;
-	for (i = 0; i < STRATA_ARRAY_LEN(sufs); i++)
-		if (strcmp(end, sufs[i].suf) == 0)
-			return (int64_t)(v * sufs[i].mul);
-	return -1;
-}
 
 void
 detect_fmt_bytes(int64_t b, char *out, size_t n)

@@ -21,6 +21,8 @@
 
 #include <jansson.h>
 
+#include "strata/util.h"
+
 enum plan_layer { PL_INFRA = 0, PL_PLATFORM = 1, PL_APP = 2, PL_NLAYERS = 3 };
 
 enum plan_node_rem { NR_AUTO = 0, NR_DRAIN, NR_REBOOT, NR_REPLACE };
@@ -88,8 +90,6 @@ bool	plan_node_ready(const json_t *node);
 bool	plan_node_pressure(const json_t *node);
 bool	plan_node_unschedulable(const json_t *node);
 bool	plan_node_control_plane(const json_t *node);
-int64_t	plan_qty_cpu_m(const char *s);		/* "250m", "2" → millicores; -1 if bad */
-int64_t	plan_qty_bytes(const char *s);		/* "64Mi", "1G" → bytes; -1 if bad */
 bool	plan_selector_matches(const json_t *selector, const json_t *labels);
 const json_t *plan_controller_ref(const json_t *obj);	/* ownerRef controller:true */
 json_t	*plan_machine_for_node(struct plan_live *l, const json_t *node);

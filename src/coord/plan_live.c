@@ -230,49 +230,7 @@ plan_node_control_plane(const json_t *node)
 	    json_object_get(labels, "node-role.kubernetes.io/master") != NULL;
 }
 
-int64_t
-plan_qty_cpu_m(const char *s)
-{
-	char *end;
-	double v;
 
-	if (s == NULL || *s == '\0')
-		return -1;
-	v = strtod(s, &end);
-	if (end == s || v < 0)
-		return -1;
-	if (*end == 'm' && end[1] == '\0')
-		return (int64_t)v;
-	if (*end == '\0')
-		return (int64_t)(v * 1000.0 + 0.5);
-	return -1;
-}
-
-int64_t
-plan_qty_bytes(const char *s)
-{
-	static const struct { const char *suf; double mul; } sufs[] = {
-		{ "Ki", 1024.0 }, { "Mi", 1048576.0 }, { "Gi", 1073741824.0 },
-		{ "Ti", 1099511627776.0 }, { "k", 1e3 }, { "K", 1e3 }, { "M", 1e6 },
-		{ "G", 1e9 }, { "T", 1e12 }, { "m", 1e-3 }, { "", 1.0 },
-	};
-	char *end;
-	double v;
-	size_t i;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	v = strtod(s, &end);
-	if (end == s || v < 0)
-		return -1;
-	for (i = 0; i < sizeof(sufs) / sizeof(sufs[0]); i++)
-		if (strcmp(end, sufs[i].suf) == 0) {
-			double b = v * sufs[i].mul;
-
-			return b > (double)INT64_MAX / 2 ? -1 : (int64_t)b;
-		}
-	return -1;
-}
 
 static bool
 expr_matches(const json_t *e, const json_t *labels)

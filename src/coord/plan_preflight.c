@@ -43,15 +43,15 @@ pod_requests(const json_t *pod)
 	size_t i;
 
 	json_array_foreach(json_object_get(spec, "containers"), i, ct) {
-		int64_t c = plan_qty_cpu_m(plan_str(ct, "resources.requests.cpu"));
-		int64_t m = plan_qty_bytes(plan_str(ct, "resources.requests.memory"));
+		int64_t c = strata_quantity_milli(plan_str(ct, "resources.requests.cpu"));
+		int64_t m = strata_quantity_bytes(plan_str(ct, "resources.requests.memory"));
 
 		r.cpu_m += c > 0 ? c : 0;
 		r.mem += m > 0 ? m : 0;
 	}
 	json_array_foreach(json_object_get(spec, "initContainers"), i, ct) {
-		ir.cpu_m = plan_qty_cpu_m(plan_str(ct, "resources.requests.cpu"));
-		ir.mem = plan_qty_bytes(plan_str(ct, "resources.requests.memory"));
+		ir.cpu_m = strata_quantity_milli(plan_str(ct, "resources.requests.cpu"));
+		ir.mem = strata_quantity_bytes(plan_str(ct, "resources.requests.memory"));
 		if (ir.cpu_m > r.cpu_m)
 			r.cpu_m = ir.cpu_m;
 		if (ir.mem > r.mem)
@@ -173,8 +173,8 @@ candidates(struct plan_ctx *c, const char *drained, size_t *ncand)
 		    plan_node_pressure(n))
 			continue;
 		v[k].node = n;
-		v[k].cpu_m = plan_qty_cpu_m(plan_str(n, "status.allocatable.cpu"));
-		v[k].mem = plan_qty_bytes(plan_str(n, "status.allocatable.memory"));
+		v[k].cpu_m = strata_quantity_milli(plan_str(n, "status.allocatable.cpu"));
+		v[k].mem = strata_quantity_bytes(plan_str(n, "status.allocatable.memory"));
 		v[k].pods = plan_int(n, "status.allocatable.pods", 110);
 		json_array_foreach(c->live.pods, j, p) {
 			struct req r;

@@ -181,10 +181,10 @@ oom_remedy(struct plan_ctx *c, const struct plan_root *r, const struct workload 
 
 		if ((want && streq(cn, want)) || (want == NULL && l && pick == NULL)) {
 			pick = ct;
-			lim = plan_qty_bytes(l);
+			lim = strata_quantity_bytes(l);
 		}
 	}
-	if (pick == NULL && want && (lim = plan_qty_bytes(json_string_value(
+	if (pick == NULL && want && (lim = strata_quantity_bytes(json_string_value(
 	    json_object_get(json_object_get(r->hint, "params"), "current_limit")))) > 0) {
 		/* Not in the live context: the detection saw the limit on the pods. */
 		snprintf(buf, sizeof(buf), "%lldMi", (long long)((lim * 2 + 1048575) /

@@ -46,7 +46,7 @@ alloc_of(const json_t *node, const char *res, bool cpu)
 		return -1;		/* unknown: no limit */
 	if (strcmp(res, "pods") == 0)
 		return atoll(q);
-	v = cpu ? ctl_qty_milli(q) : ctl_qty_bytes(q);
+	v = cpu ? strata_quantity_milli(q) : strata_quantity_bytes(q);
 	return v;
 }
 
@@ -160,9 +160,9 @@ requests_scan(const char *json, int64_t *cpu_m, int64_t *mem_b)
 				;
 			snprintf(key, sizeof(key), "%.*s", (int)(ke - k - 1), k + 1);
 			snprintf(val, sizeof(val), "%.*s", (int)(ve - v), v);
-			if (strcmp(key, "cpu") == 0 && (q = ctl_qty_milli(val)) > 0)
+			if (strcmp(key, "cpu") == 0 && (q = strata_quantity_milli(val)) > 0)
 				*cpu_m += q;
-			else if (strcmp(key, "memory") == 0 && (q = ctl_qty_bytes(val)) > 0)
+			else if (strcmp(key, "memory") == 0 && (q = strata_quantity_bytes(val)) > 0)
 				*mem_b += q;
 			p = ve + (*ve == '"');
 			if (*p == ',')

@@ -552,59 +552,6 @@ ctl_owner_ref(const struct sim_rtype *rt, const json_t *owner)
 	    "controller", 1, "blockOwnerDeletion", 1);
 }
 
-/* ---- quantities --------------------------------------------------------------------- */
-
-static int
-qty_split(const char *q, double *num, const char **suffix)
-{
-	char *end;
-
-	if (q == NULL || *q == '\0')
-		return -1;
-	*num = strtod(q, &end);
-	if (end == q || !isfinite(*num) || *num < 0)
-		return -1;
-	*suffix = end;
-	return 0;
-}
-
-int64_t
-ctl_qty_milli(const char *q)
-{
-	const char *suf;
-	double v;
-
-	if (qty_split(q, &v, &suf) < 0)
-		return -1;
-	if (strcmp(suf, "m") == 0)
-		return (int64_t)ceil(v);
-	if (strcmp(suf, "") == 0)
-		return (int64_t)ceil(v * 1000);
-	if (strcmp(suf, "k") == 0)
-		return (int64_t)(v * 1e6);
-	return -1;
-}
-
-int64_t
-ctl_qty_bytes(const char *q)
-{
-	static const struct { const char *s; double mul; } sfx[] = {
-		{ "", 1 }, { "Ki", 1024.0 }, { "Mi", 1048576.0 }, { "Gi", 1073741824.0 },
-		{ "Ti", 1099511627776.0 }, { "k", 1e3 }, { "K", 1e3 }, { "M", 1e6 },
-		{ "G", 1e9 }, { "T", 1e12 }, { "m", 1e-3 },
-	};
-	const char *suf;
-	double v;
-	size_t i;
-
-	if (qty_split(q, &v, &suf) < 0)
-		return -1;
-	for (i = 0; i < STRATA_ARRAY_LEN(sfx); i++)
-		if (strcmp(suf, sfx[i].s) == 0)
-			return (int64_t)ceil(v * sfx[i].mul);
-	return -1;
-}
-
 int64_t
 ctl_duration_ms(const char *d)
 {
@@ -699,9 +646,9 @@ ctl_pod_requests(const json_t *pod, int64_t *cpu_m, int64_t *mem_b)
 		json_t *req = ctl_jget(ct, "resources.requests");
 		int64_t v;
 
-		if ((v = ctl_qty_milli(ctl_jstr(req, "cpu"))) > 0)
+		if ((v = strata_quantity_milli(ctl_jstr(req, "cpu"))) > 0)
 			*cpu_m += v;
-		if ((v = ctl_qty_bytes(ctl_jstr(req, "memory"))) > 0)
+		if ((v = strata_quantity_bytes(ctl_jstr(req, "memory"))) > 0)
 			*mem_b += v;
 	}
 }

@@ -113,8 +113,6 @@ json_t	*ctl_owner_ref(const struct sim_rtype *rt, const json_t *owner);
 
 /* CPU in millicores ("100m", "2", "0.5"); memory/storage in bytes ("128Mi", "1G", "1e3").
  * Return -1 when unparsable. */
-int64_t	 ctl_qty_milli(const char *q);
-int64_t	 ctl_qty_bytes(const char *q);
 /* "30s", "5m", "1h", "250ms", "2m30s" or a plain number of seconds → ms; -1 if invalid. */
 int64_t	 ctl_duration_ms(const char *d);
 /* An int-or-percent (e.g. maxSurge "25%") resolved against `total`, rounding up or down. */

@@ -87,6 +87,28 @@ START_TEST(log_hook_sees_records_once)
 }
 END_TEST
 
+START_TEST(quantities_round_up_like_the_api_server)
+{
+	ck_assert_int_eq(strata_quantity_milli("250m"), 250);
+	ck_assert_int_eq(strata_quantity_milli("2"), 2000);
+	ck_assert_int_eq(strata_quantity_milli("0.1"), 100);
+	ck_assert_int_eq(strata_quantity_milli("1.5"), 1500);
+	ck_assert_int_eq(strata_quantity_milli("0.0001"), 1);	/* rounded up, never 0 */
+	ck_assert_int_eq(strata_quantity_bytes("64Mi"), 67108864);
+	ck_assert_int_eq(strata_quantity_bytes("1G"), 1000000000);
+	ck_assert_int_eq(strata_quantity_bytes("129e6"), 129000000);
+	ck_assert_int_eq(strata_quantity_bytes("1.5Gi"), 1610612736);
+	ck_assert_int_eq(strata_quantity_bytes("1Ei"), 1152921504606846976LL);
+	ck_assert_int_eq(strata_quantity_bytes("128974848"), 128974848);
+	ck_assert_int_eq(strata_quantity_bytes("-1Mi"), -1);
+	ck_assert_int_eq(strata_quantity_bytes("12Qi"), -1);
+	ck_assert_int_eq(strata_quantity_bytes(""), -1);
+	ck_assert_int_eq(strata_quantity_bytes(NULL), -1);
+	ck_assert_int_eq(strata_quantity_milli("1x"), -1);
+	ck_assert_int_eq(strata_quantity_bytes("100Ei"), -1);	/* does not fit */
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -98,6 +120,7 @@ util_suite(void)
 	tcase_add_test(tc, rfc3339_parses_offsets);
 	tcase_add_test(tc, log_levels_parse);
 	tcase_add_test(tc, log_hook_sees_records_once);
+	tcase_add_test(tc, quantities_round_up_like_the_api_server);
 	suite_add_tcase(s, tc);
 	return s;
 }
