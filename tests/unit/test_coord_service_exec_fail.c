@@ -275,7 +275,7 @@ fault_run(const char *fault, const char *needle, const char *later, bool must_su
 	long http = 0;
 	char err[256];
 
-	svctest_start(&t, SC2, 200.0);
+	svctest_start(&t, SC2, 400.0);
 	svx_initialize(&t, "{}");
 	plan = svx_detect_plan(&t, 2, NULL);
 	read_mco(t.sim, &mc0, &pool0, &http);
