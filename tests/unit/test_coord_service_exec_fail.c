@@ -116,7 +116,7 @@ START_TEST(rollback_restores_deployment)
 	struct svctest t;
 	json_t *plan, *before, *after, *res, *rb;
 
-	svctest_start(&t, SC5, 200.0);
+	svctest_start(&t, SC5, 400.0);
 	svx_initialize(&t, "{}");
 	plan = svx_detect_plan(&t, 2, NULL);
 	before = svx_get_ok(t.sim, TICKETS);
@@ -155,7 +155,7 @@ START_TEST(rollback_restores_node)
 
 	scenario_variant(SC1, "Node", "worker-2", "sim.strata.dev/memory-pressure-above", "1",
 	    path);
-	svctest_start(&t, path, 200.0);
+	svctest_start(&t, path, 400.0);
 	svx_initialize(&t, "{}");
 	plan = svx_detect_plan(&t, 2, "{\"delete_unready_pods\": true}");
 	before = svx_get_ok(t.sim, NODE2);
