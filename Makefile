@@ -119,9 +119,15 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# strata-mcp loads libcurl when it first talks to a cluster (src/kube/curl_dl.c) and
+# libmicrohttpd when it hosts a simulator (src/sim/mhd_dl.c), so it is linked against
+# neither: a start then skips some forty shared libraries it may never need.
+MCP_LIBS = $(shell pkg-config --libs $(filter-out libcurl libmicrohttpd,$(PKGS)) \
+	    2>/dev/null) -lm -lpthread -ldl
+
 $(BUILD)/bin/strata-mcp: $(BUILD)/obj/src/main.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(MCP_LIBS)
 
 $(BUILD)/bin/strata-sim: $(BUILD)/obj/src/sim/main.o $(LIB)
 	@mkdir -p $(dir $@)

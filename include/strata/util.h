@@ -112,6 +112,12 @@ int64_t	strata_quantity_bytes(const char *q);
 
 /* ---- misc -------------------------------------------------------------------------- */
 
+/*
+ * Fills buf with n bytes from the kernel's CSPRNG (getrandom(2)).  Returns 0 or a negative
+ * errno.  Used for ids and keys: it needs no library initialisation, which keeps
+ * startup cheap.
+ */
+int	strata_random_bytes(void *buf, size_t n);
 /* Overwrites memory in a way the compiler may not elide. */
 void	strata_wipe(void *p, size_t n);
 /* strdup that aborts on allocation failure is deliberately not provided: callers check. */

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
 
 #include "strata/coord_plan.h"
 #include "strata/util.h"
@@ -156,7 +155,7 @@ plan_id_new(char out[32])
 	unsigned char rnd[8];
 	int i;
 
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+	if (strata_random_bytes(rnd, sizeof(rnd)) != 0)
 		return -EIO;
 	memcpy(out, "plan-", 5);
 	for (i = 0; i < 8; i++)

@@ -44,20 +44,14 @@ coord_store_id_new(enum coord_store_kind kind, char out[COORD_STORE_ID_MAX])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char rnd[10];
-	size_t got = 0, i;
+	size_t i;
 	char *p;
+	int rc;
 
 	if ((unsigned)kind >= STRATA_ARRAY_LEN(kind_prefix))
 		return -EINVAL;
-	while (got < sizeof(rnd)) {
-		ssize_t r = getrandom(rnd + got, sizeof(rnd) - got, 0);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		got += (size_t)r;
-	}
+	if ((rc = strata_random_bytes(rnd, sizeof(rnd))) != 0)
+		return rc;
 	p = out + strlen(strcpy(out, kind_prefix[kind]));
 	for (i = 0; i < sizeof(rnd); i++) {
 		*p++ = hex[rnd[i] >> 4];

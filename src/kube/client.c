@@ -65,7 +65,7 @@ client_urls(struct kube_client *c, char *err, size_t errlen)
 	    portbuf);
 	if (c->base_url == NULL || c->connect_to == NULL)
 		return -ENOMEM;
-	if ((c->connect_to_list = curl_slist_append(NULL, c->connect_to)) == NULL)
+	if ((c->connect_to_list = kcurl.slist_append(NULL, c->connect_to)) == NULL)
 		return -ENOMEM;
 	return 0;
 bad:
@@ -86,6 +86,10 @@ kube_client_new(uv_loop_t *loop, struct kube_config *cfg, const struct kube_clie
 		opt = &defaults;
 	if (cfg == NULL) {
 		kube_err_set(err, errlen, "no configuration");
+		return NULL;
+	}
+	if (kube_curl_load(err, errlen) != 0) {
+		kube_config_free(cfg);
 		return NULL;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -122,7 +126,7 @@ fail_early:
 		kube_exec_close(c->exec);
 	free(c->base_url);
 	free(c->connect_to);
-	curl_slist_free_all(c->connect_to_list);
+	kcurl.slist_free_all(c->connect_to_list);
 	kube_config_free(c->cfg);
 	free(c);
 	return NULL;
@@ -155,7 +159,7 @@ kube_client_close(struct kube_client *c)
 	c->exec = NULL;
 	free(c->base_url);
 	free(c->connect_to);
-	curl_slist_free_all(c->connect_to_list);
+	kcurl.slist_free_all(c->connect_to_list);
 	c->base_url = NULL;
 	c->connect_to = NULL;
 	c->connect_to_list = NULL;

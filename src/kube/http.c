@@ -36,17 +36,17 @@ http_drain(struct kube_client *c)
 
 	/* User callbacks run below; one may close the client (see kube_client_close). */
 	c->draining++;
-	while ((m = curl_multi_info_read(c->multi, &left)) != NULL) {
+	while ((m = kcurl.multi_info_read(c->multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		/* Copy what we need before the handle is removed. */
 		easy = m->easy_handle;
 		result = m->data.result;
 		req = NULL;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
+		kcurl.easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
 		if (req == NULL) {
-			curl_multi_remove_handle(c->multi, easy);
-			curl_easy_cleanup(easy);
+			kcurl.multi_remove_handle(c->multi, easy);
+			kcurl.easy_cleanup(easy);
 			continue;
 		}
 		kube_request_transfer_done(req, result);
@@ -61,9 +61,9 @@ http_action(struct kube_client *c, curl_socket_t fd, int flags)
 	CURLMcode mc;
 	int running = 0;
 
-	mc = curl_multi_socket_action(c->multi, fd, flags, &running);
+	mc = kcurl.multi_socket_action(c->multi, fd, flags, &running);
 	if (mc != CURLM_OK)
-		log_error(KUBE_LOG, "curl_multi_socket_action: %s", curl_multi_strerror(mc));
+		log_error(KUBE_LOG, "curl_multi_socket_action: %s", kcurl.multi_strerror(mc));
 	http_drain(c);
 }
 
@@ -103,7 +103,7 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
 		if (s != NULL) {
 			uv_poll_stop(&s->poll);
 			uv_close((uv_handle_t *)&s->poll, sock_close_cb);
-			curl_multi_assign(c->multi, fd, NULL);
+			kcurl.multi_assign(c->multi, fd, NULL);
 		}
 		return 0;
 	}
@@ -119,7 +119,7 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socket
 			return -1;
 		}
 		s->poll.data = s;
-		curl_multi_assign(c->multi, fd, s);
+		kcurl.multi_assign(c->multi, fd, s);
 	}
 	if (what & CURL_POLL_IN)
 		ev |= UV_READABLE;
@@ -150,26 +150,26 @@ kube_http_init(struct kube_client *c, long max_host_conns, char *err, size_t err
 	CURLMcode mc = CURLM_OK;
 	int rc;
 
-	if ((c->multi = curl_multi_init()) == NULL) {
+	if ((c->multi = kcurl.multi_init()) == NULL) {
 		kube_err_set(err, errlen, "curl_multi_init failed");
 		return -ENOMEM;
 	}
 	if ((rc = uv_timer_init(c->loop, &c->timer)) != 0) {
 		kube_err_set(err, errlen, "uv_timer_init: %s", uv_strerror(rc));
-		curl_multi_cleanup(c->multi);
+		kcurl.multi_cleanup(c->multi);
 		c->multi = NULL;
 		return rc;
 	}
 	c->timer.data = c;
-	if ((mc = curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket)) ||
-	    (mc = curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c)) ||
-	    (mc = curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer)) ||
-	    (mc = curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c)) ||
-	    (mc = curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX)) ||
-	    (mc = curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	if ((mc = kcurl.multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket)) ||
+	    (mc = kcurl.multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c)) ||
+	    (mc = kcurl.multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer)) ||
+	    (mc = kcurl.multi_setopt(c->multi, CURLMOPT_TIMERDATA, c)) ||
+	    (mc = kcurl.multi_setopt(c->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX)) ||
+	    (mc = kcurl.multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 	    max_host_conns)) ||
-	    (mc = curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, max_host_conns))) {
-		kube_err_set(err, errlen, "curl_multi_setopt: %s", curl_multi_strerror(mc));
+	    (mc = kcurl.multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, max_host_conns))) {
+		kube_err_set(err, errlen, "curl_multi_setopt: %s", kcurl.multi_strerror(mc));
 		return -EINVAL;	/* the caller runs kube_http_cleanup */
 	}
 	return 0;
@@ -178,10 +178,10 @@ kube_http_init(struct kube_client *c, long max_host_conns, char *err, size_t err
 int
 kube_http_add(struct kube_client *c, CURL *easy)
 {
-	CURLMcode mc = curl_multi_add_handle(c->multi, easy);
+	CURLMcode mc = kcurl.multi_add_handle(c->multi, easy);
 
 	if (mc != CURLM_OK) {
-		log_error(KUBE_LOG, "curl_multi_add_handle: %s", curl_multi_strerror(mc));
+		log_error(KUBE_LOG, "curl_multi_add_handle: %s", kcurl.multi_strerror(mc));
 		return -EIO;
 	}
 	return 0;
@@ -190,10 +190,10 @@ kube_http_add(struct kube_client *c, CURL *easy)
 void
 kube_http_remove(struct kube_client *c, CURL *easy)
 {
-	CURLMcode mc = curl_multi_remove_handle(c->multi, easy);
+	CURLMcode mc = kcurl.multi_remove_handle(c->multi, easy);
 
 	if (mc != CURLM_OK)
-		log_error(KUBE_LOG, "curl_multi_remove_handle: %s", curl_multi_strerror(mc));
+		log_error(KUBE_LOG, "curl_multi_remove_handle: %s", kcurl.multi_strerror(mc));
 }
 
 static void
@@ -209,7 +209,7 @@ void
 kube_http_cleanup(struct kube_client *c)
 {
 	if (c->multi != NULL)
-		curl_multi_cleanup(c->multi);
+		kcurl.multi_cleanup(c->multi);
 	c->multi = NULL;
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, timer_close_cb);	/* frees the client */

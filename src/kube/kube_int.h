@@ -14,6 +14,37 @@
 
 #define KUBE_LOG	"kube"
 
+/*
+ * libcurl through a table filled by kube_curl_load() (curl_dl.c) when the first client is
+ * made, so a process that never talks to a cluster never loads libcurl and its thirty
+ * dependencies.  Call sites use kcurl.<name>(…) for curl_<name>(…).
+ */
+struct kube_curl_api {
+	CURL		*(*easy_init)(void);
+	CURLcode	 (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode	 (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void		 (*easy_cleanup)(CURL *);
+	const char	*(*easy_strerror)(CURLcode);
+	char		*(*easy_escape)(CURL *, const char *, int);
+	void		 (*free)(void *);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void		 (*slist_free_all)(struct curl_slist *);
+	CURLM		*(*multi_init)(void);
+	CURLMcode	 (*multi_setopt)(CURLM *, CURLMoption, ...);
+	CURLMcode	 (*multi_add_handle)(CURLM *, CURL *);
+	CURLMcode	 (*multi_remove_handle)(CURLM *, CURL *);
+	CURLMcode	 (*multi_assign)(CURLM *, curl_socket_t, void *);
+	CURLMcode	 (*multi_socket_action)(CURLM *, curl_socket_t, int, int *);
+	CURLMsg		*(*multi_info_read)(CURLM *, int *);
+	const char	*(*multi_strerror)(CURLMcode);
+	CURLMcode	 (*multi_cleanup)(CURLM *);
+};
+
+extern struct kube_curl_api kcurl;
+
+/* Loads libcurl once; 0, or -ENOENT with a message (no libcurl, or one too old). */
+int	kube_curl_load(char *err, size_t errlen);
+
 /* A byte blob owned by its holder; secrets are wiped by kube_blob_free(). */
 struct kube_blob {
 	unsigned char	*data;

@@ -46,7 +46,7 @@ req_headers_free(struct kube_request *req)
 
 	for (h = req->headers; h != NULL; h = h->next)
 		strata_wipe(h->data, strlen(h->data));
-	curl_slist_free_all(req->headers);
+	kcurl.slist_free_all(req->headers);
 	req->headers = NULL;
 }
 
@@ -55,7 +55,7 @@ req_easy_release(struct kube_request *req)
 {
 	if (req->easy != NULL) {
 		kube_http_remove(req->client, req->easy);
-		curl_easy_cleanup(req->easy);
+		kcurl.easy_cleanup(req->easy);
 		req->easy = NULL;
 	}
 	req_headers_free(req);
@@ -145,12 +145,12 @@ req_headers(struct kube_request *req, const struct kube_creds *cr)
 	char *auth = NULL, ct[128];
 	size_t n;
 
-	if ((t = curl_slist_append(l, "Accept: application/json")) == NULL)
+	if ((t = kcurl.slist_append(l, "Accept: application/json")) == NULL)
 		goto fail;
 	l = t;
 	if (req->body != NULL) {
 		snprintf(ct, sizeof(ct), "Content-Type: %s", req->content_type);
-		if ((t = curl_slist_append(l, ct)) == NULL)
+		if ((t = kcurl.slist_append(l, ct)) == NULL)
 			goto fail;
 		l = t;
 	}
@@ -160,7 +160,7 @@ req_headers(struct kube_request *req, const struct kube_creds *cr)
 		memcpy(auth, "Authorization: Bearer ", 22);
 		memcpy(auth + 22, cr->token->data, n);
 		auth[22 + n] = '\0';
-		t = curl_slist_append(l, auth);
+		t = kcurl.slist_append(l, auth);
 		strata_wipe(auth, n + 22);
 		free(auth);
 		if (t == NULL)
@@ -183,11 +183,11 @@ blob_opt(CURL *e, CURLoption opt, const struct kube_blob *b)
 	cb.data = b->data;
 	cb.len = b->len;
 	cb.flags = CURL_BLOB_COPY;
-	return curl_easy_setopt(e, opt, &cb);
+	return kcurl.easy_setopt(e, opt, &cb);
 }
 
 #define SETOPT(o, v) do {						\
-	if ((res = curl_easy_setopt(e, (o), (v))) != CURLE_OK) {	\
+	if ((res = kcurl.easy_setopt(e, (o), (v))) != CURLE_OK) {	\
 		what = #o;						\
 		goto fail;						\
 	}								\
@@ -203,7 +203,7 @@ req_easy_setup(struct kube_request *req, const struct kube_creds *cr, char *url,
 	CURLcode res = CURLE_OK;
 	CURL *e;
 
-	if ((e = curl_easy_init()) == NULL)
+	if ((e = kcurl.easy_init()) == NULL)
 		return -ENOMEM;
 	req->easy = e;
 	req->curl_err[0] = '\0';
@@ -264,8 +264,8 @@ req_easy_setup(struct kube_request *req, const struct kube_creds *cr, char *url,
 	SETOPT(CURLOPT_HTTPHEADER, req->headers);
 	return 0;
 fail:
-	kube_request_fail(req, -EINVAL, "curl_easy_setopt(%s): %s", what,
-	    curl_easy_strerror(res));
+	kube_request_fail(req, -EINVAL, "kcurl.easy_setopt(%s): %s", what,
+	    kcurl.easy_strerror(res));
 	return -EINVAL;
 }
 
@@ -278,10 +278,10 @@ req_url(struct kube_request *req)
 
 	if (req->kind != KUBE_REQ_LIST || req->cont == NULL)
 		return kube_strprintf("%s%s", c->base_url, req->path);
-	if ((esc = curl_easy_escape(NULL, req->cont, 0)) == NULL)
+	if ((esc = kcurl.easy_escape(NULL, req->cont, 0)) == NULL)
 		return NULL;
 	url = kube_strprintf("%s%s%scontinue=%s", c->base_url, req->path, sep, esc);
-	curl_free(esc);
+	kcurl.free(esc);
 	return url;
 }
 
@@ -326,7 +326,7 @@ req_attempt(struct kube_request *req)
 		return;
 	req->attempts++;
 	if (kube_http_add(c, req->easy) != 0) {
-		curl_easy_cleanup(req->easy);
+		kcurl.easy_cleanup(req->easy);
 		req->easy = NULL;
 		kube_request_fail(req, -EIO, "cannot add the transfer to the curl multi");
 	}
@@ -512,8 +512,8 @@ kube_request_transfer_done(struct kube_request *req, CURLcode result)
 	long code = 0;
 	uint64_t delay;
 
-	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_getinfo(req->easy, CURLINFO_RETRY_AFTER, &retry_after);
+	kcurl.easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &code);
+	kcurl.easy_getinfo(req->easy, CURLINFO_RETRY_AFTER, &retry_after);
 	memset(&e, 0, sizeof(e));
 	if (req->curl_err[0] != '\0')
 		snprintf(e.message, sizeof(e.message), "%s %s: %s", req->method, req->path,
@@ -533,7 +533,7 @@ kube_request_transfer_done(struct kube_request *req, CURLcode result)
 		e.curl_code = (int)result;
 		if (e.message[0] == '\0')
 			snprintf(e.message, sizeof(e.message), "%s %s: %s", req->method,
-			    req->path, curl_easy_strerror(result));
+			    req->path, kcurl.easy_strerror(result));
 		if (result == CURLE_COULDNT_CONNECT ||
 		    (req->idempotent && curl_retryable(result)))
 			req_retry(req, backoff_ms(req->retries), &e);

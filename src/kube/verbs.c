@@ -62,10 +62,10 @@ query_add(char *out, size_t outlen, const char *key, const char *val)
 
 	if (val == NULL || val[0] == '\0')
 		return 0;
-	if ((esc = curl_easy_escape(NULL, val, 0)) == NULL)
+	if ((esc = kcurl.easy_escape(NULL, val, 0)) == NULL)
 		return -ENOMEM;
 	w = snprintf(out + n, outlen - n, "%s%s=%s", strchr(out, '?') ? "&" : "?", key, esc);
-	curl_free(esc);
+	kcurl.free(esc);
 	return w < 0 || (size_t)w >= outlen - n ? -ENAMETOOLONG : 0;
 }
 

@@ -18,7 +18,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "mcp_int.h"
 
@@ -100,7 +99,8 @@ b64_decode(const char *in, size_t n, unsigned char *out, size_t *outlen)
 void
 mcp_state_init(struct mcp_server *srv)
 {
-	if (RAND_bytes(srv->state_key, (int)sizeof(srv->state_key)) != 1) {
+	/* The kernel's CSPRNG: no OpenSSL initialisation on the startup path. */
+	if (strata_random_bytes(srv->state_key, sizeof(srv->state_key)) != 0) {
 		/* Without a key no state can verify; asking in 2026 mode then fails. */
 		log_error(LOGGER, "no random bytes for the requestState key: 2026-07-28 "
 		    "confirmations are disabled");

@@ -5,7 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <microhttpd.h>
+#include "mhd_dl.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,15 +172,15 @@ reply_iov(struct sim_req *r, struct list_body *lb, size_t head_len)
 	}
 	iov[k].iov_base = tail;
 	iov[k++].iov_len = 2;
-	r->resp = MHD_create_response_from_iovec(iov, (unsigned)k, list_body_free, lb);
+	r->resp = smhd.create_response_from_iovec(iov, (unsigned)k, list_body_free, lb);
 	free(iov);
 	if (r->resp == NULL) {
 		list_body_free(lb);
 		sim_reply_status(r, 500, "InternalError", "out of memory");
 		return;
 	}
-	MHD_add_response_header(r->resp, "Content-Type", "application/json");
-	MHD_add_response_header(r->resp, "Cache-Control", "no-cache, private");
+	smhd.add_response_header(r->resp, "Content-Type", "application/json");
+	smhd.add_response_header(r->resp, "Cache-Control", "no-cache, private");
 	r->code = 200;
 }
 

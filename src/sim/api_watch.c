@@ -8,7 +8,7 @@
 #define _GNU_SOURCE	/* POLLRDHUP */
 #include <errno.h>
 #include <inttypes.h>
-#include <microhttpd.h>
+#include "mhd_dl.h"
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +64,7 @@ peer_gone(struct watch *w)
 	const union MHD_ConnectionInfo *ci;
 	struct pollfd p;
 
-	ci = MHD_get_connection_info(w->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ci = smhd.get_connection_info(w->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci == NULL)
 		return false;
 	p.fd = ci->connect_fd;
@@ -234,15 +234,15 @@ sim_api_watch(struct sim_req *r, const struct sim_rtype *rt, const char *ns,
 		w->cursor = strtoull(rvs, NULL, 10);
 	}
 	pthread_mutex_unlock(&s->mu);
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, reader, w,
+	resp = smhd.create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, reader, w,
 	    watch_free);
 	if (resp == NULL) {
 		watch_free(w);
 		sim_reply_status(r, 500, "InternalError", "out of memory");
 		return;
 	}
-	MHD_add_response_header(resp, "Content-Type", "application/json");
-	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+	smhd.add_response_header(resp, "Content-Type", "application/json");
+	smhd.add_response_header(resp, "Cache-Control", "no-cache, private");
 	r->code = 200;
 	r->resp = resp;
 }

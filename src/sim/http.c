@@ -6,7 +6,7 @@
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <microhttpd.h>
+#include "mhd_dl.h"
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,7 +26,7 @@ struct conn_ctx {
 const char *
 sim_req_arg(struct sim_req *r, const char *key)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+	return smhd.lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
 static struct MHD_Response *
@@ -34,13 +34,13 @@ make_resp(char *buf, size_t len, const char *ctype)
 {
 	struct MHD_Response *resp;
 
-	resp = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	resp = smhd.create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(buf);
 		return NULL;
 	}
-	MHD_add_response_header(resp, "Content-Type", ctype);
-	MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+	smhd.add_response_header(resp, "Content-Type", ctype);
+	smhd.add_response_header(resp, "Cache-Control", "no-cache, private");
 	return resp;
 }
 
@@ -48,7 +48,7 @@ void
 sim_reply_buf(struct sim_req *r, int code, char *buf, size_t len)
 {
 	if (r->resp != NULL)
-		MHD_destroy_response(r->resp);
+		smhd.destroy_response(r->resp);
 	r->code = code;
 	r->resp = make_resp(buf, len, "application/json");
 }
@@ -103,7 +103,7 @@ sim_reply_err(struct sim_req *r, const struct sim_err *e, const struct sim_rtype
 	sim_reply_json(r, e->code, st);
 	if (e->retry_after_s > 0 && r->resp != NULL) {
 		snprintf(ra, sizeof(ra), "%d", e->retry_after_s);
-		MHD_add_response_header(r->resp, "Retry-After", ra);
+		smhd.add_response_header(r->resp, "Retry-After", ra);
 	}
 }
 
@@ -177,7 +177,7 @@ client_cert_ok(const struct sim *s, struct MHD_Connection *c)
 
 	if (!s->tls || s->client_ca_pem == NULL)
 		return false;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	ci = smhd.get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (ci == NULL || ci->tls_session == NULL)
 		return false;
 	*(void **)&verify = dlsym(RTLD_DEFAULT, "gnutls_certificate_verify_peers2");
@@ -244,9 +244,9 @@ serve(struct sim *s, struct MHD_Connection *c, const char *url, const char *meth
 	r.path = url;
 	r.body = ctx->body.data ? ctx->body.data : "";
 	r.body_len = ctx->body.len;
-	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+	h = smhd.lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
 	r.accept = h ? h : "";
-	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	h = smhd.lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	r.content_type = h ? h : "";
 
 	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/livez") == 0 ||
@@ -259,7 +259,7 @@ serve(struct sim *s, struct MHD_Connection *c, const char *url, const char *meth
 		r.code = 200;
 		goto send;
 	}
-	if (!token_ok(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization")) &&
+	if (!token_ok(s, smhd.lookup_connection_value(c, MHD_HEADER_KIND, "Authorization")) &&
 	    !client_cert_ok(s, c)) {
 		sim_reply_status(&r, 401, "Unauthorized", "Unauthorized");
 		goto send;
@@ -307,9 +307,9 @@ serve(struct sim *s, struct MHD_Connection *c, const char *url, const char *meth
 send:
 	if (r.resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(r.resp, "Audit-Id", "strata-sim");
-	ret = MHD_queue_response(c, (unsigned)r.code, r.resp);
-	MHD_destroy_response(r.resp);
+	smhd.add_response_header(r.resp, "Audit-Id", "strata-sim");
+	ret = smhd.queue_response(c, (unsigned)r.code, r.resp);
+	smhd.destroy_response(r.resp);
 	return ret;
 }
 
@@ -403,7 +403,9 @@ sim_http_start(struct sim *s, const char *listen, char *err, size_t errlen)
 	}
 	if (s->tls)
 		flags |= MHD_USE_TLS;
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	if (sim_mhd_load(err, errlen) != 0)
+		return -ENOENT;
+	s->mhd = smhd.start_daemon(flags, 0, NULL, NULL, on_request, s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
@@ -418,7 +420,7 @@ sim_http_start(struct sim *s, const char *listen, char *err, size_t errlen)
 		    listen);
 		return -EADDRINUSE;
 	}
-	di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	di = smhd.get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : (uint16_t)port;
 	s->url = malloc(96);
 	if (s->url != NULL)
@@ -436,7 +438,7 @@ void
 sim_http_stop(struct sim *s)
 {
 	if (s->mhd != NULL) {
-		MHD_stop_daemon(s->mhd);
+		smhd.stop_daemon(s->mhd);
 		s->mhd = NULL;
 	}
 }

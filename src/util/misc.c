@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -92,6 +93,24 @@ strata_time_parse_rfc3339(const char *s, time_t *out)
 	t = timegm(&tm);
 	t -= (time_t)sign * (oh * 3600 + om * 60);
 	*out = t;
+	return 0;
+}
+
+int
+strata_random_bytes(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = getrandom(p + got, n - got, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		got += (size_t)r;
+	}
 	return 0;
 }
 
