@@ -46,7 +46,7 @@ struct exec_task {
 	struct kube_error	 kerr;		/* last error (code 0: none) */
 	json_t			*scratch;	/* action's own state (owned object) */
 	json_t			*detail;	/* what changed / would change (owned object) */
-	bool			 mutated;	/* a mutation was accepted (not dry run) */
+	bool			 mutated;	/* a mutation was (or may have been) applied */
 	bool			 dry_run;
 	bool			 skipped;	/* done, nothing needed doing */
 	bool			 irreversible;

@@ -140,7 +140,17 @@ task_complete(struct ticket *tk, json_t *result, const struct kube_error *err)
 		if (coord_exec_audit(t->run->ex, tk->method, tk->path, (int)status,
 		    t->dry_run, t->step, e, sizeof(e)) != 0)
 			log_warn("exec", "audit %s %s: %s", tk->method, tk->path, e);
-		if (err == NULL && !t->dry_run)
+		/*
+		 * A write the server accepted changed the cluster.  So may one whose outcome
+		 * is unknown: no answer (timeout, reset, cancelled in flight) or a 5xx, which
+		 * an API server also returns when the write went through but the reply did
+		 * not (etcd timeouts).  Count those as applied, so that a rollback restores
+		 * the recorded before-state instead of leaving a late-landing write behind;
+		 * compensations are restores, harmless when nothing had changed.  Only a 4xx
+		 * is a definite refusal.
+		 */
+		if (!t->dry_run && (err == NULL || err->http_status == 0 ||
+		    err->http_status >= 500))
 			t->mutated = true;
 	}
 	json_decref(t->resp);
