@@ -47,14 +47,21 @@ pool_done_watch(struct sim *s, const void *arg)
 	int n = 0;
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
-		json_t *node = ctl_test_get(s, SIM_RT_NODE, "", names[i]);
-		const char *r = ctl_test_cond(node, "Ready", NULL);
+	json_t *node[3];
 
-		if (json_is_true(json_object_get(json_object_get(node, "spec"), "unschedulable")) ||
-		    (r && strcmp(r, "True") != 0))
+	/* One snapshot of the three nodes (one lock): read one at a time, a hand-off
+	 * between two nodes could be counted twice. */
+	sim_lock(s);
+	for (i = 0; i < 3; i++)
+		node[i] = sim_store_get(s, sim_rt(SIM_RT_NODE), "", names[i]);
+	sim_unlock(s);
+	for (i = 0; i < 3; i++) {
+		const char *r = ctl_test_cond(node[i], "Ready", NULL);
+
+		if (json_is_true(json_object_get(json_object_get(node[i], "spec"),
+		    "unschedulable")) || (r && strcmp(r, "True") != 0))
 			n++;
-		json_decref(node);
+		json_decref(node[i]);
 	}
 	if (n > unsched_max)
 		unsched_max = n;
