@@ -9,7 +9,7 @@ export CK_DEFAULT_TIMEOUT
 for t in "$@"; do
 	name=$(basename "$t")
 	if [ "${VALGRIND:-0}" = 1 ]; then
-		CK_FORK=no CK_TIMEOUT_MULTIPLIER=10 valgrind -q --leak-check=full \
+		STRATA_TEST_SLOW=1 CK_FORK=no CK_TIMEOUT_MULTIPLIER=10 valgrind -q --leak-check=full \
 		    --errors-for-leak-kinds=definite --error-exitcode=99 "$t"
 	else
 		"$t"
