@@ -25,14 +25,15 @@ struct route {
 static bool
 route_parse(const char *path, char *buf, size_t buflen, struct route *rt_out)
 {
-	char *segs[MAX_SEGS], *p, *group = "", *version;
+	char *segs[MAX_SEGS], *p, *save = NULL, *group = "", *version;
 	size_t n = 0, i = 0;
 
 	memset(rt_out, 0, sizeof(*rt_out));
 	if (strlen(path) >= buflen)
 		return false;
 	snprintf(buf, buflen, "%s", path);
-	for (p = strtok(buf, "/"); p && n < MAX_SEGS; p = strtok(NULL, "/"))
+	/* strtok_r: requests are served on several connection threads at once. */
+	for (p = strtok_r(buf, "/", &save); p && n < MAX_SEGS; p = strtok_r(NULL, "/", &save))
 		segs[n++] = p;
 	if (p != NULL)
 		return false;
