@@ -352,7 +352,7 @@ sim_start(const struct sim_options *opt, char *err, size_t errlen)
 	struct sim *s = calloc(1, sizeof(*s));
 	unsigned char rnd[24];
 	char tok[64];
-	size_t i;
+	size_t i, nodes, pods;
 
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -418,6 +418,9 @@ sim_start(const struct sim_options *opt, char *err, size_t errlen)
 		goto fail;
 	if (!opt->api_only && sim_controllers_register(s, err, errlen) < 0)
 		goto fail;
+	/* Counted before the controllers start changing the tables. */
+	nodes = s->tables[SIM_RT_NODE].n;
+	pods = s->tables[SIM_RT_POD].n;
 	if (pthread_create(&s->ctl_thread, NULL, ctl_main, s) != 0) {
 		snprintf(err, errlen, "cannot start the controller thread");
 		goto fail;
@@ -426,7 +429,7 @@ sim_start(const struct sim_options *opt, char *err, size_t errlen)
 	if (sim_http_start(s, opt->listen ? opt->listen : "127.0.0.1:0", err, errlen) < 0)
 		goto fail;
 	log_info("sim", "serving %s (time scale %g, %zu nodes, %zu pods)", s->url,
-	    s->time_scale, s->tables[SIM_RT_NODE].n, s->tables[SIM_RT_POD].n);
+	    s->time_scale, nodes, pods);
 	return s;
 fail:
 	sim_stop(s);

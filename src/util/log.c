@@ -3,8 +3,14 @@
  * touch fd 1.  stderr can be non-blocking when it shares an open file description with
  * a pipe libuv opened, so a write that would block waits a little and then gives up
  * rather than stall the loop.
+ *
+ * Any thread may log (the in-process simulator's threads do).  The hook, though, runs
+ * only on the thread that installed it: the MCP server's hook writes to the client
+ * through the event loop, which no other thread may touch, so records from other
+ * threads go to stderr alone.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,10 +20,11 @@
 
 #define LOG_LINE_MAX	4096
 
-static enum strata_log_level	 log_level = STRATA_LOG_INFO;
-static strata_log_hook_fn	 log_hook;
-static void			*log_hook_arg;
-static int			 log_in_hook;
+static _Atomic int			 log_level = STRATA_LOG_INFO;
+static _Atomic(strata_log_hook_fn)	 log_hook;
+static void *_Atomic			 log_hook_arg;
+static _Thread_local int		 log_hook_here;	/* this thread installed it */
+static _Thread_local int		 log_in_hook;
 
 static const char *const level_names[] = {
 	"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"
@@ -32,14 +39,16 @@ strata_log_set_level(enum strata_log_level level)
 enum strata_log_level
 strata_log_get_level(void)
 {
-	return log_level;
+	return (enum strata_log_level)atomic_load(&log_level);
 }
 
 void
 strata_log_set_hook(strata_log_hook_fn fn, void *arg)
 {
-	log_hook = fn;
-	log_hook_arg = arg;
+	atomic_store(&log_hook, NULL);
+	atomic_store(&log_hook_arg, arg);
+	atomic_store(&log_hook, fn);
+	log_hook_here = fn != NULL;
 }
 
 int
@@ -126,20 +135,22 @@ void
 strata_logv(enum strata_log_level level, const char *logger, const char *fmt, va_list ap)
 {
 	char msg[LOG_LINE_MAX], line[LOG_LINE_MAX + 128], ts[32];
+	strata_log_hook_fn hook = log_hook_here ? atomic_load(&log_hook) : NULL;
+	int below = (int)level < atomic_load(&log_level);
 	size_t at;
 	int n;
 
-	if (level < log_level && log_hook == NULL)
+	if (below && hook == NULL)
 		return;
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (n < 0)
 		return;
-	if (log_hook != NULL && !log_in_hook) {
+	if (hook != NULL && !log_in_hook) {
 		log_in_hook = 1;	/* a hook that logs must not recurse */
-		log_hook(level, logger, msg, log_hook_arg);
+		hook(level, logger, msg, atomic_load(&log_hook_arg));
 		log_in_hook = 0;
 	}
-	if (level < log_level)
+	if (below)
 		return;
 	strata_time_rfc3339(ts);
 	n = snprintf(line, sizeof(line), "ts=%s level=%s logger=%s msg=", ts,

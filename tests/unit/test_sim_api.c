@@ -479,7 +479,7 @@ static void
 on_timer(struct sim *s, void *arg)
 {
 	(void)s;
-	*(int *)arg += 1;
+	__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
 }
 
 START_TEST(test_clock_timers_events)

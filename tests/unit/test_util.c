@@ -1,5 +1,6 @@
 /* sbuf caps, logfmt quoting, RFC 3339 parsing. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,6 +88,30 @@ START_TEST(log_hook_sees_records_once)
 }
 END_TEST
 
+static void *
+log_from_thread(void *arg)
+{
+	log_warn("other", "from another thread %d", 1);
+	return arg;
+}
+
+/* The hook runs on the thread that set it only: the MCP server's hook talks to libuv. */
+START_TEST(log_hook_only_on_its_thread)
+{
+	pthread_t t;
+
+	hook_calls = 0;
+	strata_log_set_hook(hook, NULL);
+	ck_assert_int_eq(pthread_create(&t, NULL, log_from_thread, NULL), 0);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(hook_calls, 0);
+	log_warn("t", "same thread");
+	strata_log_set_hook(NULL, NULL);
+	ck_assert_int_eq(hook_calls, 1);
+	ck_assert_str_eq(hook_msg, "t:same thread");
+}
+END_TEST
+
 START_TEST(quantities_round_up_like_the_api_server)
 {
 	ck_assert_int_eq(strata_quantity_milli("250m"), 250);
@@ -120,6 +145,7 @@ util_suite(void)
 	tcase_add_test(tc, rfc3339_parses_offsets);
 	tcase_add_test(tc, log_levels_parse);
 	tcase_add_test(tc, log_hook_sees_records_once);
+	tcase_add_test(tc, log_hook_only_on_its_thread);
 	tcase_add_test(tc, quantities_round_up_like_the_api_server);
 	suite_add_tcase(s, tc);
 	return s;
