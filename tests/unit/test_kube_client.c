@@ -436,7 +436,11 @@ START_TEST(test_faults_retry_and_deadline)
 	ck_assert_int_eq(r.code, -ETIMEDOUT);
 	ck_assert_uint_ge(r.at_ms - t0, 900);
 	ck_assert_uint_le(r.at_ms - t0, 2500 * kt_slow());
-	ck_assert_msg(tk.max_gap < 250 * kt_slow(), "timer starved: gap %llu ms",
+	/*
+	 * A loop blocked on the slow request would show a gap of the whole 1000 ms deadline;
+	 * 500 ms leaves room for a busy CI machine's scheduling without hiding that.
+	 */
+	ck_assert_msg(tk.max_gap < 500 * kt_slow(), "timer starved: gap %llu ms",
 	    (unsigned long long)tk.max_gap);
 	ck_assert_int_gt(tk.ticks, 20);
 	ticker_stop(&tk);
