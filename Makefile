@@ -3,7 +3,8 @@
 #   make          build bin/strata-mcp and bin/strata-sim (installs missing packages first)
 #   make check    every test: unit suites, JSON-RPC harness scripts, module checks
 #                 (mk/*.mk), end-to-end tests with real MCP clients, then the unit and
-#                 harness tests again under AddressSanitizer + UBSan
+#                 harness tests again under AddressSanitizer + UBSan, and the suites
+#                 where threads meet (simulator, logging, client) under ThreadSanitizer
 #   make demo     the scripted MCP session against the embedded simulated cluster
 #   make deps     install the Debian packages pkg-config cannot find (no-op when present)
 #
@@ -39,6 +40,10 @@ OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
             -fno-sanitize-recover=undefined
 LDSAN    := -fsanitize=address,undefined
 endif
+ifeq ($(SAN),thread)
+OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+LDSAN    := -fsanitize=thread
+endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -69,6 +74,7 @@ CHECK_TARGETS :=
 ASAN_TARGETS  :=
 
 .PHONY: all deps check check-unit check-harness check-e2e check-asan check-valgrind \
+        check-tsan check-tsan-run \
         demo demo-run bench clean install
 all: deps
 	@$(MAKE) --no-print-directory build-all
@@ -151,6 +157,7 @@ $(HARNESS): $(wildcard tests/harness/*.c tests/harness/*.h) $(LIB)
 check: deps
 	@$(MAKE) --no-print-directory check-unit check-harness $(CHECK_TARGETS) check-e2e
 	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-tsan
 	@echo "make check: all test groups passed"
 
 check-unit: $(BINS) $(UNIT_BIN)
@@ -164,6 +171,20 @@ check-e2e: $(BINS)
 
 check-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 check-unit check-harness $(ASAN_TARGETS)
+
+# The simulator serves every connection on a thread of its own and runs its controllers
+# on another, and the in-process simulator logs through the same logger as the server:
+# these suites and the harness scripts (several host the simulator in-process) run again
+# under ThreadSanitizer, where a race is an error.
+TSAN_SUITES := util sim_api sim_fault sim_patch sim_tls sim_ctl_apps sim_ctl_machine \
+               sim_ctl_mco sim_ctl_workload kube_sim coord_service_exec
+check-tsan:
+	@$(MAKE) --no-print-directory BUILD=build-tsan SAN=thread check-tsan-run
+
+check-tsan-run: $(patsubst %,$(BUILD)/tests/test_%,$(TSAN_SUITES)) $(HARNESS) \
+                $(BUILD)/bin/strata-mcp
+	@TSAN_OPTIONS="halt_on_error=0 $${TSAN_OPTIONS:-}" sh tests/run-tsan.sh $(HARNESS) \
+	    $(BUILD)/bin/strata-mcp $(patsubst %,$(BUILD)/tests/test_%,$(TSAN_SUITES))
 
 check-valgrind: $(BINS) $(UNIT_BIN) $(HARNESS)
 	@VALGRIND=1 sh tests/run-unit.sh $(UNIT_BIN)

@@ -19,7 +19,7 @@ for t in "$@"; do
 		    --errors-for-leak-kinds=definite --error-exitcode=99 "$t" \
 		    >"$logs/$name.log" 2>&1
 	else
-		"$t" >"$logs/$name.log" 2>&1
+		${STRATA_UNIT_WRAP:-} "$t" >"$logs/$name.log" 2>&1
 	fi
 	st=$?
 	cat "$logs/$name.log"
@@ -30,6 +30,7 @@ for t in "$@"; do
 			echo "---- $name exited with status $st; its failures:"
 			grep -E ':[FE]:|Assertion|ERROR: AddressSanitizer|runtime error:|==[0-9]+==' \
 			    "$logs/$name.log" | head -40
+			grep -A14 'WARNING: ThreadSanitizer' "$logs/$name.log" | head -45
 			echo "---- end of $name"
 		} >"$logs/$name.fail"
 	fi
