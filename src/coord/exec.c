@@ -152,12 +152,18 @@ result_build(struct coord_run *r, const char *status)
 	{
 		json_t *ls = json_array();
 
-		for (i = 0; i < r->nleases; i++)
-			json_array_append_new(ls, json_pack("{s:s, s:s, s:s, s:s}", "target",
+		for (i = 0; i < r->nleases; i++) {
+			json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "target",
 			    r->leases[i].key, "name", r->leases[i].name, "namespace",
 			    r->lease_ns, "status", r->leases[i].taken ? (r->dry_run ?
 			    "would_take" : r->leases[i].held ? "left_to_expire" :
-			    "released") : "not_taken"));
+			    "released") : "not_taken");
+
+			if (e != NULL && r->leases[i].taken_from[0] != '\0')
+				json_object_set_new(e, "taken_over_from",
+				    json_string(r->leases[i].taken_from));
+			json_array_append_new(ls, e);
+		}
 		json_object_set_new(res, "leases", ls);
 	}
 	return res;

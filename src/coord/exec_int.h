@@ -202,6 +202,7 @@ struct exec_lease {
 	char	rv[64];		/* resourceVersion of our last write */
 	bool	held;
 	bool	taken;	/* was acquired during this run */
+	char	taken_from[128];	/* a dead holder whose stale Lease we took over */
 	void	*renewing;	/* ticket of a renewal in flight */
 };
 

@@ -10,9 +10,14 @@
  * which is logged: the in-process lock still guards this process).  Released by DELETE
  * with a resourceVersion precondition, so a Lease taken over meanwhile is left alone.
  *
- * Expiry is judged from the Lease's renewTime + leaseDurationSeconds against our clock;
- * client-go judges from the local observation time instead to be immune to skew, which
- * needs a full lease duration of watching before a takeover — too slow for a tool call.
+ * Expiry, as client-go judges it, is never read off another machine's clock: a Lease
+ * whose renewTime + leaseDurationSeconds lies in our past only makes it a suspect (its
+ * holder may be dead, or alive with a clock behind ours).  We then watch it for one full
+ * leaseDurationSeconds of our own monotonic time (scaled by --time-scale, like every
+ * wait).  If its resourceVersion did not move, nobody renewed it and it is taken over
+ * with that resourceVersion as a precondition; if it moved, its holder is alive and the
+ * target is refused.  A takeover thus costs one lease duration, paid only after a crash.
+ * A renewTime in our future (a holder's clock ahead of ours) just refuses: the safe side.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -76,6 +81,76 @@ keep_rv(struct exec_lease *l, const json_t *obj)
 	snprintf(l->rv, sizeof(l->rv), "%s", rv ? rv : "");
 }
 
+/* Held by a live-looking other holder: not ours, not left by this very execution. */
+static bool
+held_by_other(const struct coord_run *r, const json_t *lease)
+{
+	const char *holder = exec_jstr(lease, "spec.holderIdentity");
+	const char *ex = exec_jstr(lease, "metadata.annotations." ANN_EXEC);
+
+	return holder != NULL && *holder && strcmp(holder, r->holder) != 0 &&
+	    (ex == NULL || strcmp(ex, r->exec_id) != 0);
+}
+
+/*
+ * t->resp is Lease l held by another holder.  Returns TASK_DONE when it may be taken
+ * over now (nobody renewed it through a whole lease duration of watching); otherwise
+ * the task's refusal, or its wait before the next look.  t->scratch "observed" keeps
+ * {name, rv, holder} of the look that started the watch.
+ */
+static int
+observe_suspect(struct exec_task *t, struct exec_lease *l, const char *holder)
+{
+	struct coord_run *r = t->run;
+	const json_t *ob = json_object_get(t->scratch, "observed");
+	const char *rv = exec_jstr(t->resp, "metadata.resourceVersion");
+	const char *renewed = exec_jstr(t->resp, "spec.renewTime");
+	long long dur = exec_jint(t->resp, "spec.leaseDurationSeconds", 0);
+	bool watched = ob != NULL && exec_jstr(ob, "name") != NULL &&
+	    strcmp(exec_jstr(ob, "name"), l->name) == 0;
+
+	if (!lease_expired(t->resp) || (watched && (rv == NULL ||
+	    exec_jstr(ob, "rv") == NULL || strcmp(rv, exec_jstr(ob, "rv")) != 0))) {
+		json_object_del(t->scratch, "observed");
+		if (watched)
+			return task_fail(t, "target %s is held by another Strata server "
+			    "(Lease %s/%s, holder %s): it looked expired by our clock "
+			    "(renewed %s, for %lld s) but was renewed while we watched it, so "
+			    "its holder is alive and one of the two clocks is off; wait for "
+			    "its run to finish", l->key, r->lease_ns, l->name, holder,
+			    renewed ? renewed : "never", dur);
+		return task_fail(t, "target %s is held by another Strata server (Lease "
+		    "%s/%s, holder %s, renewed %s, for %lld s): wait for its run to "
+		    "finish", l->key, r->lease_ns, l->name, holder,
+		    renewed ? renewed : "never", dur);
+	}
+	if (watched || r->dry_run) {
+		/*
+		 * A whole lease duration without a renewal: its holder is gone.  A dry run
+		 * does not wait; its PUT (dryRun=All) shows the takeover would be accepted.
+		 */
+		snprintf(l->taken_from, sizeof(l->taken_from), "%s", holder);
+		json_object_del(t->scratch, "observed");
+		if (!r->dry_run)
+			log_info("exec", "%s: Lease %s/%s of %s was not renewed by %s in "
+			    "%lld s of watching: taking it over", r->exec_id, r->lease_ns,
+			    l->name, l->key, holder, dur);
+		return TASK_DONE;
+	}
+	if (r->cancel)
+		return task_fail(t, "cancelled while waiting for a stale Lease");
+	json_object_set_new(t->scratch, "observed", json_pack("{s:s, s:s, s:s}", "name",
+	    l->name, "rv", rv ? rv : "", "holder", holder));
+	log_info("exec", "%s: Lease %s/%s of %s, held by %s, looks expired by our clock "
+	    "(renewed %s, for %lld s); watching it for %lld s before taking it over",
+	    r->exec_id, r->lease_ns, l->name, l->key, holder, renewed ? renewed : "never",
+	    dur, dur);
+	task_set_what(t, "waiting %lld s to see whether %s still renews Lease %s/%s",
+	    dur, holder, r->lease_ns, l->name);
+	t->phase = 0;
+	return task_later(t, exec_scaled_ms(r, (double)(dur > 0 ? dur : 1)));
+}
+
 /* Acquires r->leases[r->lease_i …]: phase 0 GET, 1 after GET, 2 after POST/PUT. */
 int
 lease_acquire_fn(struct exec_task *t)
@@ -121,17 +196,12 @@ lease_acquire_fn(struct exec_task *t)
 				}
 			}
 			holder = exec_jstr(t->resp, "spec.holderIdentity");
-			if (holder != NULL && *holder && strcmp(holder, r->holder) != 0 &&
-			    !lease_expired(t->resp) && !(exec_jstr(t->resp,
-			    "metadata.annotations." ANN_EXEC) == NULL ? false :
-			    strcmp(exec_jstr(t->resp, "metadata.annotations." ANN_EXEC),
-			    r->exec_id) == 0))
-				return task_fail(t, "target %s is held by another Strata server "
-				    "(Lease %s/%s, holder %s, renewed %s, for %lld s): wait for "
-				    "its run to finish", l->key, r->lease_ns, l->name, holder,
-				    exec_jstr(t->resp, "spec.renewTime") ?
-				    exec_jstr(t->resp, "spec.renewTime") : "never",
-				    exec_jint(t->resp, "spec.leaseDurationSeconds", 0));
+			if (held_by_other(r, t->resp)) {
+				int rc = observe_suspect(t, l, holder);
+
+				if (rc != TASK_DONE)
+					return rc;	/* failed, or watching it */
+			}
 			body = json_deep_copy(t->resp);
 			if (body == NULL)
 				return task_fail(t, "out of memory");

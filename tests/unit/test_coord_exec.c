@@ -547,6 +547,18 @@ START_TEST(test_expired_lease_taken_over)
 		uv_run(&x.loop, UV_RUN_ONCE);
 	json_decref(g.obj);
 	json_decref(lease);
+	/* A dry run does not wait out the watch: it reports the takeover it would make. */
+	o = xt_opts(&x, true);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	xt_wait(&x, 60000);
+	ck_assert_int_eq(x.status, 0);
+	ck_assert_str_eq(xt_str(json_array_get(json_object_get(x.result, "leases"), 0),
+	    "status", NULL, NULL), "would_take");
+	ck_assert_str_eq(xt_str(json_array_get(json_object_get(x.result, "leases"), 0),
+	    "taken_over_from", NULL, NULL), "dead-server");
+	lease = xt_get(&x, &KUBE_REF_LEASE("kube-system", name), NULL);
+	ck_assert_str_eq(xt_str(lease, "spec", "holderIdentity", NULL), "dead-server");
+	json_decref(lease);
 	/* and its release meets a 409 once: re-read, still ours, deleted */
 	ck_assert_int_eq(sim_fault_add(x.sim, "method=DELETE,path=/apis/coordination.k8s.io/"
 	    "v1/namespaces/kube-system/leases/*,conflict,count=1", err, sizeof(err)), 0);
@@ -557,9 +569,110 @@ START_TEST(test_expired_lease_taken_over)
 	ck_assert_str_eq(xt_status(&x), "succeeded");
 	ck_assert_str_eq(xt_str(json_array_get(json_object_get(x.result, "leases"), 0),
 	    "status", NULL, NULL), "released");
+	/* taken over only after a lease duration of watching it unrenewed */
+	ck_assert_str_eq(xt_str(json_array_get(json_object_get(x.result, "leases"), 0),
+	    "taken_over_from", NULL, NULL), "dead-server");
 	lease = xt_get(&x, &KUBE_REF_LEASE("kube-system", NULL), NULL);
 	ck_assert_int_eq(json_array_size(json_object_get(lease, "items")), 0);
 	json_decref(lease);
+	free(plan);
+	xt_stop(&x);
+}
+END_TEST
+
+/* A live holder with a slow clock: renews its Lease, but with renewTimes in our past. */
+struct skewed {
+	struct xt	*x;
+	uv_timer_t	 t;
+	char		 name[64];
+	int		 renewals, inflight;
+	struct xt_get	 g;
+};
+
+static void
+skewed_renew(uv_timer_t *h)
+{
+	struct skewed *sk = h->data;
+	char err[256], when[40];
+	json_t *patch;
+
+	if (sk->inflight && !sk->g.done)
+		return;
+	json_decref(sk->g.obj);
+	memset(&sk->g, 0, sizeof(sk->g));
+	snprintf(when, sizeof(when), "2020-01-01T00:%02d:%02d.000000Z",
+	    (sk->renewals / 60) % 60, sk->renewals % 60);
+	patch = json_pack("{s:{s:s}}", "spec", "renewTime", when);
+	ck_assert_ptr_nonnull(kube_patch(sk->x->client, &KUBE_REF_LEASE("kube-system",
+	    sk->name), KUBE_PATCH_MERGE, patch, NULL, xt_get_cb, &sk->g, err, sizeof(err)));
+	json_decref(patch);
+	sk->inflight = 1;
+	sk->renewals++;
+}
+
+/*
+ * A Lease whose renewTime + duration lies in our past, but whose holder is alive and
+ * renewing it (its clock is years behind ours): judged by the clocks it would be taken
+ * over; watched, it moves, so the target is refused and nothing is changed.
+ */
+START_TEST(test_skewed_live_lease_refused)
+{
+	struct xt x;
+	struct coord_run_options o;
+	struct coord_run *run;
+	struct skewed sk;
+	char err[512], key[300];
+	char *plan;
+	json_t *lease, *dep, *d2;
+	struct coord_target tg = { "Deployment", "api", "api" };
+	extern int lease_name_for(const char *key, char out[64]);
+
+	memset(&sk, 0, sizeof(sk));
+	xt_start(&x, SC_OK);
+	sk.x = &x;
+	plan = xt_plan_restart(&x, "api", "api");
+	coord_lock_key(&tg, key, sizeof(key));
+	lease_name_for(key, sk.name);
+	lease = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:i, s:s, s:i}}", "apiVersion",
+	    "coordination.k8s.io/v1", "kind", "Lease", "metadata", "name", sk.name,
+	    "namespace", "kube-system", "spec", "holderIdentity", "skewed-server",
+	    "leaseDurationSeconds", 15, "renewTime", "2020-01-01T00:00:00.000000Z",
+	    "leaseTransitions", 1);
+	ck_assert_ptr_nonnull(kube_create(x.client, &KUBE_REF_LEASE("kube-system", NULL),
+	    lease, NULL, xt_get_cb, &sk.g, err, sizeof(err)));
+	while (!sk.g.done)
+		uv_run(&x.loop, UV_RUN_ONCE);
+	ck_assert_int_eq(sk.g.http, 200);
+	json_decref(lease);
+	dep = deploy(&x, "api", "api");
+	/* it renews far more often than once per watch (15 s scaled) */
+	uv_timer_init(&x.loop, &sk.t);
+	sk.t.data = &sk;
+	uv_timer_start(&sk.t, skewed_renew, 5, 5);
+	o = xt_opts(&x, false);
+	ck_assert_msg(coord_run_execute(&o, plan, &run, err, sizeof(err)) == 0, "%s", err);
+	xt_wait(&x, 20000);
+	uv_timer_stop(&sk.t);
+	uv_close((uv_handle_t *)&sk.t, NULL);
+	while (sk.inflight && !sk.g.done)
+		uv_run(&x.loop, UV_RUN_ONCE);
+	json_decref(sk.g.obj);
+	ck_assert_int_gt(sk.renewals, 1);
+	ck_assert_int_eq(x.status, -EBUSY);
+	ck_assert_str_eq(xt_status(&x), "failed");
+	ck_assert_msg(strstr(json_string_value(json_object_get(x.result, "message")),
+	    "renewed while we watched") != NULL, "%s",
+	    json_string_value(json_object_get(x.result, "message")));
+	ck_assert_str_eq(xt_str(json_array_get(json_object_get(x.result, "leases"), 0),
+	    "status", NULL, NULL), "not_taken");
+	lease = xt_get(&x, &KUBE_REF_LEASE("kube-system", sk.name), NULL);
+	ck_assert_str_eq(xt_str(lease, "spec", "holderIdentity", NULL), "skewed-server");
+	json_decref(lease);
+	d2 = deploy(&x, "api", "api");
+	ck_assert(json_equal(json_object_get(dep, "metadata"), json_object_get(d2,
+	    "metadata")));
+	json_decref(d2);
+	json_decref(dep);
 	free(plan);
 	xt_stop(&x);
 }
@@ -783,6 +896,7 @@ exec_suite(void)
 	tcase_add_test(tc, test_faults_never_half_applied);
 	tcase_add_test(tc, test_lease_excludes_second_server);
 	tcase_add_test(tc, test_expired_lease_taken_over);
+	tcase_add_test(tc, test_skewed_live_lease_refused);
 	tcase_add_test(tc, test_lease_renewed_while_running);
 	tcase_add_test(tc, test_argocd_rollback_and_back);
 	tcase_add_test(tc, test_dry_run_scenarios_change_nothing);
