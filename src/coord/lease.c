@@ -109,6 +109,8 @@ observe_suspect(struct exec_task *t, struct exec_lease *l, const char *holder)
 	bool watched = ob != NULL && exec_jstr(ob, "name") != NULL &&
 	    strcmp(exec_jstr(ob, "name"), l->name) == 0;
 
+	if (r->cancel)
+		return task_fail(t, "cancelled while waiting for a stale Lease");
 	if (!lease_expired(t->resp) || (watched && (rv == NULL ||
 	    exec_jstr(ob, "rv") == NULL || strcmp(rv, exec_jstr(ob, "rv")) != 0))) {
 		json_object_del(t->scratch, "observed");
@@ -137,8 +139,6 @@ observe_suspect(struct exec_task *t, struct exec_lease *l, const char *holder)
 			    l->name, l->key, holder, dur);
 		return TASK_DONE;
 	}
-	if (r->cancel)
-		return task_fail(t, "cancelled while waiting for a stale Lease");
 	json_object_set_new(t->scratch, "observed", json_pack("{s:s, s:s, s:s}", "name",
 	    l->name, "rv", rv ? rv : "", "holder", holder));
 	log_info("exec", "%s: Lease %s/%s of %s, held by %s, looks expired by our clock "
