@@ -96,7 +96,7 @@ held_by_other(const struct coord_run *r, const json_t *lease)
  * t->resp is Lease l held by another holder.  Returns TASK_DONE when it may be taken
  * over now (nobody renewed it through a whole lease duration of watching); otherwise
  * the task's refusal, or its wait before the next look.  t->scratch "observed" keeps
- * {name, rv, holder} of the look that started the watch.
+ * {name, rv} of the look that started the watch.
  */
 static int
 observe_suspect(struct exec_task *t, struct exec_lease *l, const char *holder)
@@ -139,8 +139,8 @@ observe_suspect(struct exec_task *t, struct exec_lease *l, const char *holder)
 			    l->name, l->key, holder, dur);
 		return TASK_DONE;
 	}
-	json_object_set_new(t->scratch, "observed", json_pack("{s:s, s:s, s:s}", "name",
-	    l->name, "rv", rv ? rv : "", "holder", holder));
+	json_object_set_new(t->scratch, "observed", json_pack("{s:s, s:s}", "name",
+	    l->name, "rv", rv ? rv : ""));
 	log_info("exec", "%s: Lease %s/%s of %s, held by %s, looks expired by our clock "
 	    "(renewed %s, for %lld s); watching it for %lld s before taking it over",
 	    r->exec_id, r->lease_ns, l->name, l->key, holder, renewed ? renewed : "never",

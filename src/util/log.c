@@ -10,8 +10,8 @@
  * threads go to stderr alone.
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
